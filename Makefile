@@ -1,0 +1,56 @@
+# Two commands for a fresh machine: `make run` and `make test`. Everything else here
+# is what those two need. Targets are idempotent: stamps skip work already done.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := webapp:create_app
+
+PY_STAMP    := $(VENV)/.installed
+NODE_STAMP  := node_modules/.installed
+ASSETS      := static/dist/manifest.json
+ASSET_SRC   := $(shell find static/src -type f 2>/dev/null) static/build.mjs
+
+.PHONY: run test bench install assets db chromium wrk clean
+
+run: install assets db
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install assets chromium
+	$(BIN)/pytest
+
+bench: install assets wrk
+	$(BIN)/python -m bench
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: $(ASSETS)
+
+$(ASSETS): $(NODE_STAMP) $(ASSET_SRC)
+	npm run build
+
+db: $(PY_STAMP)
+	$(BIN)/flask db upgrade
+
+# Debian's Chromium for the browser tests (Playwright never downloads a browser here).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# wrk drives the throughput benchmarks.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+
+clean:
+	rm -rf $(VENV) node_modules static/dist instance .pytest_cache

@@ -1,0 +1,134 @@
+"""What every benchmark needs: a gunicorn server on loopback, wrk, and a Chromium page."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                response.read()
+                return
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """A production-like environment for the app under test, with its own SQLite file."""
+    workdir = Path(tempfile.mkdtemp(prefix="foi-bench-"))
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(app: str, env: dict[str, str], workers: int = 2):
+    """Serve ``app`` with gunicorn (sync workers) on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        cwd=ROOT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@dataclass
+class WrkResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: str
+
+    def line(self) -> str:
+        return f"{self.requests_per_second:8.0f} req/s   p50 {self.p50_ms:6.2f} ms   p99 {self.p99_ms:6.2f} ms{self.errors}"
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, seconds: int = 20, threads: int = 2, connections: int = 16) -> WrkResult:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: `make bench` installs Debian's wrk")
+    output = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))
+    errors = ""
+    match = re.search(r"(Socket errors:.*|Non-2xx or 3xx responses:.*)", output)
+    if match:
+        errors = "   (" + match.group(1).strip() + ")"
+    return WrkResult(rps, p50, p99, errors)
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def first_visit_weight(browser, url: str) -> tuple[int, list[tuple[str, int]]]:
+    """Bytes sent over the wire (compressed bodies) for a first visit with an empty cache."""
+    context = browser.new_context()
+    page = context.new_page()
+    responses = []
+    page.on("requestfinished", lambda request: responses.append(request))
+    page.goto(url, wait_until="networkidle")
+    items = []
+    for request in responses:
+        sizes = request.sizes()
+        items.append((request.url.replace(url.rstrip("/"), ""), sizes["responseBodySize"]))
+    context.close()
+    return sum(size for _, size in items), items

@@ -1,0 +1,7 @@
+// The one entry module: initialise only the GOV.UK Frontend components the site
+// uses. Every page works without this file; it only enhances.
+import { Button, ServiceNavigation, SkipLink, createAll } from 'govuk-frontend'
+
+createAll(Button)
+createAll(ServiceNavigation)
+createAll(SkipLink)

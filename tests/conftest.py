@@ -1,0 +1,80 @@
+"""Shared fixtures: ``app``, ``client`` and ``runner`` (flaskr style), parsed HTML, and
+the service addresses the PostgreSQL/Redis tests read from the environment."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from bs4 import BeautifulSoup
+
+from webapp import create_app
+from webapp.database import upgrade
+from webapp.extensions import db
+
+TEST_SECRET = "test-secret-key-0123456789abcdef0123456789abcdef"
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        upgrade(db.engine)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def soup(response) -> BeautifulSoup:
+    """The response body parsed as HTML."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def service_url(variable: str) -> str:
+    """The address in ``variable``, or skip with the reason printed (``-ra``)."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        pytest.skip(f"{variable} is not set: this test needs a real server (.ci/run sets it)")
+    return value
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL address (from TEST_DATABASE_URL) whose search_path is a fresh,
+    empty schema, dropped afterwards, so tests never see each other's tables."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from webapp.database import normalise_url
+
+    base = normalise_url(service_url("TEST_DATABASE_URL"))
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

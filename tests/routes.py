@@ -1,0 +1,23 @@
+"""Every page of the site, found from the URL map, so a new page is checked without
+anyone remembering to add it to a list."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+# Routes that are not pages a person reads; each says why it is left out.
+EXCLUDED = {
+    "/healthz": "a JSON health probe for load balancers, not a page",
+}
+
+
+def page_paths(app: Flask) -> list[str]:
+    """GET routes without URL parameters, minus the documented exclusions."""
+    paths = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.arguments or rule.rule.startswith("/_test/"):
+            continue
+        if rule.rule in EXCLUDED:
+            continue
+        paths.add(rule.rule)
+    return sorted(paths)

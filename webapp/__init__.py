@@ -1,0 +1,102 @@
+"""The FOI publication site: ``create_app`` builds the Flask application.
+
+Production: ``gunicorn 'webapp:create_app()'``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, current_app, request
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+from whitenoise import WhiteNoise
+
+from webapp import assets, config, errors, security
+from webapp.extensions import compress, csrf, db
+from webapp.page_cache import PageCache
+
+STATIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.config.update(config.load())
+    app.config.update(overrides or {})
+    app.config.update(
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIMETYPES=[
+            "text/html", "application/json", "application/atom+xml", "text/csv", "text/plain",
+        ],
+        COMPRESS_BR_LEVEL=5,
+        COMPRESS_LEVEL=6,
+    )
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(config.PROJECT_ROOT / "templates"),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+
+    db.init_app(app)
+    csrf.init_app(app)
+    compress.init_app(app)
+    assets.init_app(app)
+    errors.init_app(app)
+    app.before_request(security.reject_oversized_body)
+    app.context_processor(layout_context)
+
+    from webapp import health
+    from webapp.pages import views as pages
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+
+    wrap_wsgi(app)
+    return app
+
+
+def layout_context() -> dict:
+    """What the one layout needs on every page: navigation state and the feedback link."""
+    path = request.path
+    return {
+        "current_path": path,
+        "navigation": [
+            {"href": "/", "text": "Home", "current": path == "/"},
+            {"href": "/foi", "text": "FOI responses", "active": path == "/foi" or path.startswith("/foi/")},
+        ],
+        "footer_links": [
+            {"href": "/accessibility-statement", "text": "Accessibility statement"},
+            {"href": "/cookies", "text": "Cookies"},
+            {"href": "/privacy", "text": "Privacy"},
+            {"href": current_app.config["CONTACT_URL"], "text": "Contact"},
+        ],
+    }
+
+
+def wrap_wsgi(app: Flask) -> None:
+    """Page cache, then static files, then security headers on everything, then the proxy fix."""
+    cache_entries = 0 if app.config["DEBUG"] else app.config["PAGE_CACHE_ENTRIES"]
+    page_cache = PageCache(app.wsgi_app, max_entries=cache_entries)
+    app.extensions["page_cache"] = page_cache
+
+    def is_hashed(_path, url):
+        return bool(HASHED_NAME.search(url))
+
+    def static_headers(headers, path, url):
+        # Content-hashed names never change, so they can be cached for a year;
+        # anything else (the manifest) is revalidated.
+        headers["Cache-Control"] = STATIC_CACHE_CONTROL if is_hashed(path, url) else "no-cache"
+
+    static = WhiteNoise(
+        page_cache,
+        root=str(assets.DIST_DIR),
+        prefix=assets.STATIC_URL,
+        immutable_file_test=is_hashed,
+        add_headers_function=static_headers,
+        autorefresh=app.config["DEBUG"],
+    )
+    wsgi = security.SecurityHeaders(static, csp=security.content_security_policy())
+    if app.config["PROXY_FIX"]:
+        hops = app.config["PROXY_FIX"]
+        wsgi = ProxyFix(wsgi, x_for=hops, x_proto=hops, x_host=hops)
+    app.wsgi_app = wsgi

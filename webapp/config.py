@@ -1,0 +1,110 @@
+"""Every setting, read from the environment in one place.
+
+Code asks ``current_app.config``; nothing else reads ``os.environ``. Defaults are
+safe for a developer's machine; production refuses to start without a real
+``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+PRODUCTION_NAMES = {"production", "prod"}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid: the app refuses to start."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"expected true or false, got {value!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def app_env(env: Mapping[str, str]) -> str:
+    """The environment name: APP_ENV, else FLASK_ENV, else development."""
+    return (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'foi.sqlite3'}"
+
+
+def load(env: Mapping[str, str] | None = None) -> dict:
+    """Build the settings from an environment mapping (``os.environ`` by default)."""
+    env = os.environ if env is None else env
+    environment = app_env(env)
+    production = environment in PRODUCTION_NAMES
+
+    secret_key = env.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY must be set when APP_ENV (or FLASK_ENV) is production: "
+                "generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
+            )
+        # A fresh random key per process: nothing signed survives a restart,
+        # which is the safe failure for a developer's machine.
+        secret_key = secrets.token_hex(32)
+    elif production and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+
+    proxy_fix = _int(env, "PROXY_FIX", 0)
+
+    try:
+        debug = _bool(env.get("FLASK_DEBUG"), False)
+    except ConfigError as error:
+        raise ConfigError(f"FLASK_DEBUG: {error}") from None
+
+    return {
+        "APP_ENV": environment,
+        "PRODUCTION": production,
+        "DEBUG": debug and not production,
+        "TESTING": False,
+        "SECRET_KEY": secret_key,
+        "SECRET_KEY_FALLBACKS": _list(env.get("SECRET_KEY_FALLBACKS")),
+        "DATABASE_URL": env.get("DATABASE_URL", "").strip() or default_database_url(),
+        "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "").strip() or "Example Police Service",
+        "SERVICE_NAME": env.get("SERVICE_NAME", "").strip() or "Freedom of information responses",
+        "CONTACT_URL": env.get("CONTACT_URL", "").strip() or "mailto:foi@example.org",
+        "PROXY_FIX": proxy_fix,
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
+        "PAGE_CACHE_ENTRIES": _int(env, "PAGE_CACHE_ENTRIES", 1024),
+        "LOG_LEVEL": (env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        # Cookies the app may ever set are hardened whatever sets them.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        # Templates are read once per process; see STACK-NOTES.md on speed.
+        "TEMPLATES_AUTO_RELOAD": debug and not production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }

@@ -1,0 +1,146 @@
+"""Error pages: one handler per error family, every one a GOV.UK page.
+
+No stack trace ever reaches a page. Unexpected errors are logged with the request id,
+which the page shows so a person can quote it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, current_app, g, has_request_context, render_template, request
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Headers of an HTTP error worth passing on to the client (e.g. Allow on a 405).
+PASSED_ON_HEADERS = {"allow", "retry-after"}
+
+ERROR_PAGES = {
+    400: {
+        "title": "Sorry, there is a problem with your request",
+        "paragraphs": [
+            "The address or the form you sent was not in a form we understand.",
+            "Check the web address, or go back and try again.",
+        ],
+    },
+    403: {
+        "title": "Sorry, we could not accept that request",
+        "paragraphs": [
+            "It did not come from a page on this site, so we did not act on it.",
+            "Go back to the page you were on and try again.",
+        ],
+    },
+    404: {
+        "title": "Page not found",
+        "paragraphs": [
+            "If you typed the web address, check it is correct.",
+            "If you pasted the web address, check you copied the entire address.",
+        ],
+        "search_link": True,
+    },
+    405: {
+        "title": "Sorry, that action is not possible on this page",
+        "paragraphs": [
+            "The page does not accept what your browser sent.",
+            "Go back to the page you were on and try again.",
+        ],
+    },
+    413: {
+        "title": "Sorry, what you sent is too large",
+        "paragraphs": [
+            "We could not accept it because it was larger than this site allows.",
+            "Go back, shorten what you entered and try again.",
+        ],
+    },
+    429: {
+        "title": "Sorry, there have been too many attempts",
+        "paragraphs": [
+            "To protect this site, we limit how often a page can be used.",
+            "Wait a minute, then try again. Nothing you entered has been sent.",
+        ],
+    },
+    500: {
+        "title": "Sorry, there was a technical problem",
+        "paragraphs": ["Please try again."],
+        "show_reference": True,
+    },
+}
+
+
+def request_id() -> str:
+    """This request's id: a trusted proxy's X-Request-ID, or a new one."""
+    if "request_id" not in g:
+        supplied = request.headers.get("X-Request-ID", "")
+        trusted = current_app.config.get("PROXY_FIX", 0) > 0
+        g.request_id = supplied if trusted and REQUEST_ID_PATTERN.match(supplied) else uuid.uuid4().hex
+    return g.request_id
+
+
+def assign_request_id() -> None:
+    """Before every request, so logs and the 500 page share one id."""
+    request_id()
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            record.request_id = request_id()
+            record.path = request.path
+        else:
+            record.request_id = "-"
+            record.path = "-"
+        return True
+
+
+def configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(path)s %(name)s: %(message)s")
+    )
+    handler.addFilter(RequestIdFilter())
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    app.logger.propagate = False
+
+
+def render_error(code: int, headers=()):
+    page = ERROR_PAGES.get(code) or ERROR_PAGES[500 if code >= 500 else 400]
+    try:
+        body = render_template("errors/error.html", page=page, status=code, reference=request_id())
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        current_app.logger.exception("error page %s could not be rendered", code)
+        body = (
+            "<!DOCTYPE html><html lang=en><title>Sorry, there was a technical problem</title>"
+            f"<h1>{escape(page['title'])}</h1><p>Please try again.</p>"
+        )
+    response = current_app.make_response((body, code))
+    response.headers.extend(headers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def handle_http_exception(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    if error.code >= 500:
+        current_app.logger.error("HTTP %s: %s", error.code, error.description)
+    headers = [
+        (name, value) for name, value in error.get_headers() if name.lower() in PASSED_ON_HEADERS
+    ]
+    return render_error(error.code, headers)
+
+
+def handle_unexpected(error: Exception):
+    current_app.logger.exception("unhandled %s", type(error).__name__)
+    return render_error(InternalServerError.code)
+
+
+def init_app(app: Flask) -> None:
+    configure_logging(app)
+    app.before_request(assign_request_id)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
