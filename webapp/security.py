@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from functools import lru_cache
 from importlib.resources import files
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 TEMPLATE_SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.DOTALL)
 
 
+@lru_cache(maxsize=1)
 def template_script_hash() -> str:
     """CSP source for the inline script in govuk-frontend-jinja's ``template.html``."""
     template = files("govuk_frontend_jinja").joinpath("templates", "template.html").read_text("utf-8")
@@ -29,15 +31,23 @@ def template_script_hash() -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def content_security_policy(extra_script_src: Iterable[str] = ()) -> str:
+def content_security_policy(
+    extra_script_src: Iterable[str] = (),
+    extra_connect_src: Iterable[str] = (),
+    extra_img_src: Iterable[str] = (),
+) -> str:
+    """The site's policy. The extras are for a visitor who accepted analytics: the
+    configured provider's origins are added to that visitor's responses only."""
     script_src = " ".join(["'self'", template_script_hash(), *extra_script_src])
+    img_src = " ".join(["'self'", "data:", *extra_img_src])
+    connect_src = " ".join(["'self'", *extra_connect_src])
     directives = [
         "default-src 'self'",
         f"script-src {script_src}",
         "style-src 'self'",
-        "img-src 'self' data:",
+        f"img-src {img_src}",
         "font-src 'self'",
-        "connect-src 'self'",
+        f"connect-src {connect_src}",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
