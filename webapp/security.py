@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 from functools import lru_cache
 from importlib.resources import files
 from typing import Iterable
@@ -93,17 +94,33 @@ class SecurityHeaders:
 def is_safe_local_path(value: str | None) -> bool:
     """True for a path on this site: one leading slash, no scheme, host, backslash or
     control character, before or after percent-decoding."""
-    if not value:
+    if not value or len(value) > 2048:
         return False
-    for candidate in (value, unquote(value)):
+    candidates = [value]
+    # Decode until nothing changes (a few rounds at most), so a doubly encoded
+    # "%252F%252F" is judged by what a careless second decoder would see too.
+    for _ in range(3):
+        decoded = unquote(candidates[-1])
+        if decoded == candidates[-1]:
+            break
+        candidates.append(decoded)
+    else:
+        return False
+    for candidate in candidates:
         if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
             return False
-        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in candidate):
+        if any(_is_control(ch) for ch in candidate):
             return False
         parts = urlsplit(candidate)
         if parts.scheme or parts.netloc:
             return False
     return True
+
+
+def _is_control(ch: str) -> bool:
+    """ASCII and C1 controls, and Unicode format/line/paragraph separators, which some
+    browsers and logs strip or treat as line breaks."""
+    return ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or unicodedata.category(ch) in {"Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 
 
 def local_path_or(value: str | None, fallback: str = "/") -> str:
