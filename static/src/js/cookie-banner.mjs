@@ -28,9 +28,12 @@ export class CookieBanner {
     this.clearError()
     let answer
     try {
+      // The form's fields plus the pressed button, as the browser would send them.
+      const body = new URLSearchParams(new FormData(this.$form))
+      body.set(submitter.name, submitter.value)
       const response = await fetch(this.$form.action, {
         method: 'POST',
-        body: new URLSearchParams(new FormData(this.$form, submitter)),
+        body,
         headers: { Accept: 'application/json' },
         credentials: 'same-origin'
       })
