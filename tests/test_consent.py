@@ -18,8 +18,7 @@ SAVED_TEXT = (
     "Your cookie preferences have been saved. You can update your cookie settings at any time "
     "on the cookies page."
 )
-GA4 = {"ANALYTICS_PROVIDER": "ga4", "ANALYTICS_SCRIPT_URL": "https://www.googletagmanager.com/gtag/js",
-       "ANALYTICS_SITE_ID": "G-TEST123"}
+GA4 = {"ANALYTICS_PROVIDER": "ga4", "ANALYTICS_SITE_ID": "G-TEST123"}  # Google's script URL by default
 
 
 def set_cookies(response) -> dict[str, SimpleCookie]:
@@ -430,6 +429,12 @@ def test_analytics_settings_are_checked_at_start_up(settings, message):
 
     with pytest.raises(config.ConfigError, match=message):
         config.load(settings)
+
+
+def test_half_configured_analytics_loads_nothing(tmp_path):
+    client = make_app(tmp_path, ANALYTICS_PROVIDER="matomo", ANALYTICS_SCRIPT_URL="", ANALYTICS_SITE_ID="1").test_client()
+    choose(client, "accept")
+    assert analytics_tags(client.get("/")) == ([], [])
 
 
 def test_analytics_settings_default_off():

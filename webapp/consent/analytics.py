@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from webapp.config import GA4_SCRIPT_URL
+
 
 @dataclass(frozen=True)
 class Integration:
@@ -49,8 +51,10 @@ def integration(config) -> Integration | None:
     provider = config.get("ANALYTICS_PROVIDER", "")
     script_url = config.get("ANALYTICS_SCRIPT_URL", "")
     site_id = config.get("ANALYTICS_SITE_ID", "")
-    if not provider:
-        return None
+    if provider == "ga4" and not script_url:
+        script_url = GA4_SCRIPT_URL
+    if not provider or not script_url.startswith("https://") or not site_id:
+        return None  # config.load refuses these at start-up; never load a half-set integration
     if provider == "plausible":
         own = origin(script_url)
         return Integration(provider, script_url, site_id, "", (own,), (own,), ())
