@@ -292,3 +292,25 @@ def test_cookies_page_shows_the_analytics_cookies_in_a_table(page, browser, anal
         assert analytics.problems == []
     finally:
         analytics.context.close()
+
+
+def test_cookies_page_error_state_is_accessible(page):
+    """An answer missing (only possible by tampering, as No is pre-selected) gets the
+    GOV.UK error summary and message, and the other answer is kept."""
+    page.goto("/cookies")
+    page.locator("main form").evaluate(
+        "form => form.querySelectorAll('input[name=functional]').forEach(input => input.remove())"
+    )
+    page.get_by_role("group", name="Do you want to allow cookies that measure your website use?") \
+        .get_by_label("Yes").check()
+    page.get_by_role("button", name="Save cookie settings").click()
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.get_by_role("link").inner_text() == \
+        "Select yes if you want to allow cookies that remember your settings"
+    assert page.title().startswith("Error: Cookies")
+    summary.evaluate("el => el === document.activeElement") or page.wait_for_function(
+        "document.activeElement.classList.contains('govuk-error-summary')")
+    assert page.get_by_role("group", name="Do you want to allow cookies that measure your website use?") \
+        .get_by_label("Yes").is_checked()
+    assert_accessible(page, state="(cookies page, error)")
