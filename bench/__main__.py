@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from bench import home
+from bench import consent, home
 
-BENCHMARKS = {"home": home.run}
+BENCHMARKS = {"home": home.run, "consent": consent.run}
 
 
 def main() -> int:

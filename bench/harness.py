@@ -90,16 +90,18 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, seconds: int = 20, threads: int = 2, connections: int = 16) -> WrkResult:
+def wrk(url: str, seconds: int = 20, threads: int = 2, connections: int = 16,
+        headers: dict[str, str] | None = None) -> WrkResult:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: `make bench` installs Debian's wrk")
+    header_args = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     output = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *header_args, url],
         check=True, capture_output=True, text=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1))
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1))
     errors = ""
     match = re.search(r"(Socket errors:.*|Non-2xx or 3xx responses:.*)", output)
     if match:

@@ -49,6 +49,8 @@ async function main () {
   const outputs = {
     'main.css': await css('main.scss'),
     'main.js': await js('main.mjs'),
+    // Loaded separately, only for visitors who accepted analytics.
+    'analytics.js': await js('analytics.mjs'),
     'favicon.svg': await readFile(path.join(src, 'images', 'favicon.svg'))
   }
 

@@ -116,6 +116,12 @@ def test_forwarded_proto_honoured_with_proxy_fix(tmp_path):
         "/\\evil.example", "\\\\evil.example", "/%2F/evil.example", "/%5Cevil.example",
         "javascript:alert(1)", "/foi\nSet-Cookie: x=1", "/foi\r\n", " /foi", "/\tfoo",
         "%2F%2Fevil.example", "/%09/evil.example",
+        # doubly and triply encoded slashes and backslashes
+        "/%252F%252Fevil.example", "/%25252F%25252Fevil.example", "/%255Cevil.example",
+        "/%2525252525252F/evil.example",
+        # C1 controls and Unicode separators / invisible format characters
+        "/foi\u0085", "/foi\u2028", "/%E2%80%A8", "/foi\u200b", "/\u202eexample",
+        "/%C2%85", "/" + "a" * 2100,
     ],
 )
 def test_hostile_return_paths_are_refused(value):

@@ -45,13 +45,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.before_request(security.reject_oversized_body)
     app.context_processor(layout_context)
 
-    from webapp import health
+    from webapp import consent, health
     from webapp.pages import views as pages
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    consent.init_app(app)
 
     wrap_wsgi(app)
+    consent.vary_page_cache(app)
     return app
 
 

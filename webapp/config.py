@@ -79,6 +79,7 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         raise ConfigError("SECRET_KEY must be at least 32 characters in production")
 
     proxy_fix = _int(env, "PROXY_FIX", 0)
+    analytics = analytics_settings(env)
 
     try:
         debug = _bool(env.get("FLASK_DEBUG"), False)
@@ -100,6 +101,9 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
         "PAGE_CACHE_ENTRIES": _int(env, "PAGE_CACHE_ENTRIES", 1024),
         "LOG_LEVEL": (env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        # Cookie consent (webapp/consent/): raising the version asks everyone again.
+        "COOKIE_POLICY_VERSION": _int(env, "COOKIE_POLICY_VERSION", 1, minimum=1),
+        **analytics,
         # Cookies the app may ever set are hardened whatever sets them.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -108,3 +112,33 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "TEMPLATES_AUTO_RELOAD": debug and not production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
+
+
+ANALYTICS_PROVIDERS = ("plausible", "matomo", "ga4")
+GA4_SCRIPT_URL = "https://www.googletagmanager.com/gtag/js"
+
+
+def analytics_settings(env: Mapping[str, str]) -> dict:
+    """The optional analytics integration: off unless ANALYTICS_PROVIDER is set.
+
+    plausible: ANALYTICS_SCRIPT_URL is the script (e.g. https://plausible.example.org/js/script.js),
+    ANALYTICS_SITE_ID the domain it counts. matomo: ANALYTICS_SCRIPT_URL is the Matomo base
+    address (https://matomo.example.org/), ANALYTICS_SITE_ID the site id. ga4:
+    ANALYTICS_SITE_ID is the measurement id (G-...); the script is Google's.
+    """
+    provider = env.get("ANALYTICS_PROVIDER", "").strip().lower()
+    script_url = env.get("ANALYTICS_SCRIPT_URL", "").strip()
+    site_id = env.get("ANALYTICS_SITE_ID", "").strip()
+    if not provider or provider == "none":
+        return {"ANALYTICS_PROVIDER": "", "ANALYTICS_SCRIPT_URL": "", "ANALYTICS_SITE_ID": ""}
+    if provider not in ANALYTICS_PROVIDERS:
+        raise ConfigError(
+            f"ANALYTICS_PROVIDER must be one of {', '.join(ANALYTICS_PROVIDERS)} or empty, got {provider!r}"
+        )
+    if provider == "ga4":
+        script_url = script_url or GA4_SCRIPT_URL
+    if not script_url.startswith("https://"):
+        raise ConfigError(f"ANALYTICS_SCRIPT_URL must be an https:// address for {provider}, got {script_url!r}")
+    if not site_id or any(ch in site_id for ch in "<>\"'&"):
+        raise ConfigError(f"ANALYTICS_SITE_ID must be set for {provider} (a site id, domain or G- id)")
+    return {"ANALYTICS_PROVIDER": provider, "ANALYTICS_SCRIPT_URL": script_url, "ANALYTICS_SITE_ID": site_id}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
+from functools import lru_cache
 from importlib.resources import files
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
@@ -19,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 TEMPLATE_SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.DOTALL)
 
 
+@lru_cache(maxsize=1)
 def template_script_hash() -> str:
     """CSP source for the inline script in govuk-frontend-jinja's ``template.html``."""
     template = files("govuk_frontend_jinja").joinpath("templates", "template.html").read_text("utf-8")
@@ -29,15 +32,23 @@ def template_script_hash() -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def content_security_policy(extra_script_src: Iterable[str] = ()) -> str:
+def content_security_policy(
+    extra_script_src: Iterable[str] = (),
+    extra_connect_src: Iterable[str] = (),
+    extra_img_src: Iterable[str] = (),
+) -> str:
+    """The site's policy. The extras are for a visitor who accepted analytics: the
+    configured provider's origins are added to that visitor's responses only."""
     script_src = " ".join(["'self'", template_script_hash(), *extra_script_src])
+    img_src = " ".join(["'self'", "data:", *extra_img_src])
+    connect_src = " ".join(["'self'", *extra_connect_src])
     directives = [
         "default-src 'self'",
         f"script-src {script_src}",
         "style-src 'self'",
-        "img-src 'self' data:",
+        f"img-src {img_src}",
         "font-src 'self'",
-        "connect-src 'self'",
+        f"connect-src {connect_src}",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -83,17 +94,33 @@ class SecurityHeaders:
 def is_safe_local_path(value: str | None) -> bool:
     """True for a path on this site: one leading slash, no scheme, host, backslash or
     control character, before or after percent-decoding."""
-    if not value:
+    if not value or len(value) > 2048:
         return False
-    for candidate in (value, unquote(value)):
+    candidates = [value]
+    # Decode until nothing changes (a few rounds at most), so a doubly encoded
+    # "%252F%252F" is judged by what a careless second decoder would see too.
+    for _ in range(3):
+        decoded = unquote(candidates[-1])
+        if decoded == candidates[-1]:
+            break
+        candidates.append(decoded)
+    else:
+        return False
+    for candidate in candidates:
         if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
             return False
-        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in candidate):
+        if any(_is_control(ch) for ch in candidate):
             return False
         parts = urlsplit(candidate)
         if parts.scheme or parts.netloc:
             return False
     return True
+
+
+def _is_control(ch: str) -> bool:
+    """ASCII and C1 controls, and Unicode format/line/paragraph separators, which some
+    browsers and logs strip or treat as line breaks."""
+    return ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or unicodedata.category(ch) in {"Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 
 
 def local_path_or(value: str | None, fallback: str = "/") -> str:

@@ -4,6 +4,8 @@ and works with JavaScript switched off."""
 import pytest
 
 from tests.browser.axe import assert_accessible, run_axe
+from tests.conftest import TEST_SECRET
+from webapp.consent import policy
 from webapp import create_app
 from tests.routes import page_paths
 
@@ -69,7 +71,12 @@ def test_csp_blocks_an_injected_inline_script(page):
     page.problems.clear()
 
 
-def test_skip_link_moves_focus_to_main(page):
+def test_skip_link_moves_focus_to_main(page, base_url):
+    # With a cookie choice made there is no banner, so the skip link is the first tab
+    # stop (tests/browser/test_consent.py checks the order while the banner shows).
+    page.context.add_cookies([{
+        "name": "cookies_policy", "value": policy.dump(policy.reject_all(1), TEST_SECRET), "url": base_url,
+    }])
     page.goto("/")
     page.keyboard.press("Tab")
     skip = page.locator("a.govuk-skip-link")

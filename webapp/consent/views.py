@@ -1,0 +1,99 @@
+"""The consent endpoints: the banner's POST and the cookies page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+
+from webapp.consent import analytics, policy, visitor
+from webapp.extensions import csrf
+
+bp = Blueprint("consent", __name__)
+
+BANNER_CHOICES = {"accept": "accepted", "reject": "rejected"}
+
+
+@bp.post("/cookies/consent")
+@csrf.exempt
+def banner_choice():
+    """The banner's buttons: accept or reject additional cookies, or hide the message.
+    Without JavaScript the answer is a 303 back to the page; the banner script gets JSON."""
+    visitor.require_same_origin()
+    return_to = visitor.return_path(request.form.get("return_to"))
+    if request.form.get("hide"):
+        response = jsonify(hidden=True) if visitor.wants_json() else redirect(return_to, 303)
+        visitor.clear_confirmation(response)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    choice = request.form.get("cookies")
+    if choice not in BANNER_CHOICES:
+        abort(400)
+    version = current_app.config["COOKIE_POLICY_VERSION"]
+    consent = policy.accept_all(version) if choice == "accept" else policy.reject_all(version)
+    if visitor.wants_json():
+        response = jsonify(cookies=BANNER_CHOICES[choice])
+    else:
+        response = redirect(return_to, 303)
+        visitor.set_confirmation(response, BANNER_CHOICES[choice])
+    visitor.save(response, consent)
+    return response
+
+
+def read_choices(form) -> tuple[dict[str, bool], dict[str, str]]:
+    """The cookies page's Yes/No answers, and an error message per missing answer."""
+    choices, errors = {}, {}
+    for category in policy.CATEGORIES:
+        if not category.optional:
+            continue
+        value = form.get(category.id)
+        if value in ("yes", "no"):
+            choices[category.id] = value == "yes"
+        else:
+            errors[category.id] = f"Select yes if you want to allow {category.name[0].lower()}{category.name[1:]}"
+    return choices, errors
+
+
+def render_cookies_page(choices: dict[str, bool], errors: dict[str, str], return_to: str | None, saved: bool):
+    integration = analytics.integration(current_app.config)
+    provider = integration.provider if integration else ""
+    sections = [
+        {"category": category, "cookies": policy.cookies_in(category.id, provider)}
+        for category in policy.CATEGORIES
+    ]
+    return render_template(
+        "consent/cookies.html",
+        sections=sections,
+        choices=choices,
+        errors=errors,
+        return_to=return_to,
+        saved=saved,
+        analytics_provider=provider,
+    )
+
+
+@bp.get("/cookies")
+def cookies_page():
+    consent = visitor.current_consent()
+    choices = {category: bool(consent and consent.allows(category)) for category in policy.OPTIONAL_CATEGORIES}
+    saved = visitor.confirmation() == "saved"
+    response = current_app.make_response(
+        render_cookies_page(choices, {}, visitor.referring_path(), saved)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/cookies")
+@csrf.exempt
+def save_cookie_settings():
+    visitor.require_same_origin()
+    supplied = request.form.get("return_to")
+    return_to = supplied if supplied and visitor.return_path(supplied) == supplied else None
+    choices, errors = read_choices(request.form)
+    if errors:
+        return render_cookies_page(choices, errors, return_to, saved=False)
+    consent = policy.choice_from(choices, current_app.config["COOKIE_POLICY_VERSION"])
+    target = url_for(".cookies_page", return_to=return_to) if return_to else url_for(".cookies_page")
+    response = redirect(target, 303)
+    visitor.set_confirmation(response, "saved")
+    visitor.save(response, consent)
+    return response
