@@ -1,7 +1,14 @@
 // The one entry module: initialise only the GOV.UK Frontend components the site
 // uses. Every page works without this file; it only enhances.
-import { Button, ServiceNavigation, SkipLink, createAll } from 'govuk-frontend'
+import {
+  Button, CharacterCount, ErrorSummary, ServiceNavigation, SkipLink, createAll
+} from 'govuk-frontend'
+
+import { markJavaScriptOn } from './js-flag.mjs'
 
 createAll(Button)
+createAll(CharacterCount)
+createAll(ErrorSummary)
 createAll(ServiceNavigation)
 createAll(SkipLink)
+markJavaScriptOn()
