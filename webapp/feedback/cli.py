@@ -54,6 +54,14 @@ def as_record(entry: store.Feedback) -> dict:
     }
 
 
+class Stdout:
+    """A file-like object over ``click.echo``, so exports stream row by row."""
+
+    @staticmethod
+    def write(text: str) -> None:
+        click.echo(text, nl=False)
+
+
 def period_options(command):
     command = click.option("--until", type=DAY, help="last day to include (YYYY-MM-DD, UTC)")(command)
     return click.option("--since", type=DAY, help="first day to include (YYYY-MM-DD, UTC)")(command)
@@ -65,7 +73,7 @@ def period_options(command):
 def export_command(since, until, output_format):
     """Write the feedback to stdout as CSV (spreadsheet-safe) or JSON, oldest first."""
     start, end = period(since, until)
-    out = click.get_text_stream("stdout")
+    out = Stdout()
     records = (as_record(entry) for entry in store.entries(start, end))
     if output_format == "json":
         out.write("[")

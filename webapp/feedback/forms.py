@@ -21,6 +21,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from webapp.feedback.store import MAX_IMPROVEMENT, RATINGS
@@ -44,7 +45,7 @@ def one_of_the_ratings(_form, field) -> None:
 class FeedbackForm(FlaskForm):
     rating = RadioField(
         "Overall, how did you feel about this site?",
-        choices=[(str(value), label) for value, label in RATINGS.items()],
+        choices=[SelectChoice(str(value), label) for value, label in RATINGS.items()],
         validators=[InputRequired(RATING_REQUIRED), one_of_the_ratings],
         validate_choice=False,  # one_of_the_ratings says it in our words
     )
