@@ -215,6 +215,20 @@ def test_the_same_form_sent_twice_is_stored_once(client, app):
     assert [row.improvement for row in rows(app)] == ["Once"]
 
 
+def test_back_then_resend_from_a_fresh_form_is_stored_once(client, app):
+    """Back may fetch the form again (a new one-time id): the same answers from the same
+    session within half an hour are still one submission; new answers are new feedback."""
+    send(client, open_form(client, "/feedback?from=/foi"), rating="2", improvement="Same words")
+    again = send(client, open_form(client, "/feedback?from=/foi"), rating="2", improvement="Same words")
+    assert again.status_code == 303
+    assert [row.improvement for row in rows(app)] == ["Same words"]
+    stored_session = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+    assert set(stored_session["feedback_sent"]) == {"digest", "at"}  # a digest, never the text
+    assert "Same words" not in repr(stored_session)
+    send(client, open_form(client, "/feedback?from=/foi"), rating="2", improvement="Something else")
+    assert [row.improvement for row in rows(app)] == ["Same words", "Something else"]
+
+
 def test_two_forms_are_two_submissions(client, app):
     send(client, open_form(client), rating="2")
     send(client, open_form(client), rating="3")

@@ -13,6 +13,8 @@ owns every rule. Besides the questions the form carries:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 import uuid
 from dataclasses import dataclass
@@ -117,6 +119,33 @@ def read_token(value: str | None) -> FormToken | None:
     if not isinstance(submission_id, str) or len(submission_id) != 32:
         return None
     return FormToken(submission_id, issued.timestamp())
+
+
+# --- the same answers again, from a form fetched afresh (Back, then Send) -------------
+
+REPEAT_WINDOW_SECONDS = 30 * 60
+SESSION_KEY = "feedback_sent"
+
+
+def _digest(submission) -> str:
+    answers = "\x1f".join([str(submission.rating), submission.improvement, submission.page or ""])
+    return hashlib.sha256(answers.encode("utf-8")).hexdigest()[:32]
+
+
+def remember_sent(session, submission) -> None:
+    """Keep a digest (never the text) of what this session last sent."""
+    session[SESSION_KEY] = {"digest": _digest(submission), "at": int(time.time())}
+
+
+def is_recent_repeat(session, submission) -> bool:
+    """True when this session sent exactly these answers in the last half hour: a
+    person who went Back (the browser fetched a new form, with a new one-time id) and
+    sent it again. The one-time id covers everything else."""
+    sent = session.get(SESSION_KEY)
+    if not isinstance(sent, dict):
+        return False
+    recent = time.time() - sent.get("at", 0) < REPEAT_WINDOW_SECONDS
+    return recent and hmac.compare_digest(str(sent.get("digest", "")), _digest(submission))
 
 
 def filled_too_fast(token: FormToken, now: float | None = None) -> bool:

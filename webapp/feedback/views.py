@@ -7,7 +7,7 @@ Post/Redirect/Get; a repeat of the same form (same one-time id) is stored once.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from webapp.extensions import csrf, limiter
 from webapp.feedback import forms, store
@@ -86,13 +86,17 @@ def submit():
         user_agent=request.headers.get("User-Agent"),
         js_enabled=feedback_form.js.data == "on",
     )
-    try:
-        stored = store.save(submission)
-    except store.StoreError:
-        log.exception("feedback could not be stored; the form was shown again with the answers")
-        return render_form(feedback_form, problem="technical", status=503)
-    if not stored:
-        log.info("feedback repeated with the same submission id; stored once")
+    if forms.is_recent_repeat(session, submission):
+        log.info("feedback repeated from a reloaded form (same answers, same session); stored once")
+    else:
+        try:
+            stored = store.save(submission)
+        except store.StoreError:
+            log.exception("feedback could not be stored; the form was shown again with the answers")
+            return render_form(feedback_form, problem="technical", status=503)
+        if not stored:
+            log.info("feedback repeated with the same submission id; stored once")
+        forms.remember_sent(session, submission)
     return redirect(url_for(".thank_you", **({"from": submission.page} if submission.page else {})), code=303)
 
 
