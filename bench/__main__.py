@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from bench import home
+from bench import feedback, home
 
-BENCHMARKS = {"home": home.run}
+BENCHMARKS = {"home": home.run, "feedback": feedback.run}
 
 
 def main() -> int:

@@ -40,6 +40,15 @@ def test_form_asks_the_two_questions(client):
     assert page.select_one("main form")["action"] == "/feedback"
 
 
+def test_every_visit_gets_fresh_tokens(client):
+    """The blank form is rendered once and kept; its tokens are new on every visit."""
+    first, second = open_form(client, "/feedback?from=/foi"), open_form(client, "/feedback?from=/foi")
+    assert first["form_token"] != second["form_token"]
+    assert first["csrf_token"] and second["csrf_token"]
+    assert "placeholder" not in first["csrf_token"] + first["form_token"]
+    assert open_form(client, "/feedback?from=/other")["from"] == "/other"
+
+
 def test_honeypot_is_hidden_from_people_and_assistive_technology(client):
     page = soup(client.get("/feedback"))
     field = page.select_one("input[name=website]")

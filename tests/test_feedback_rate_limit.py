@@ -76,3 +76,14 @@ def test_redis_storage_is_shared_between_instances(tmp_path):
         for key in connection.scan_iter(f"*{prefix}*"):
             connection.delete(key)
         connection.close()
+
+
+def test_feedback_is_accepted_when_the_limiter_storage_is_down(tmp_path):
+    """A broken Redis must not lose feedback: the limiter lets the request through."""
+    app = make_app(
+        tmp_path, FEEDBACK_MIN_FILL_SECONDS=0, FEEDBACK_RATE_LIMIT="1 per minute",
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0",  # nothing listens on port 9
+    )
+    client = app.test_client()
+    assert send(client, open_form(client), rating="1").status_code == 303
+    assert [row.rating for row in rows(app)] == [1]

@@ -7,7 +7,11 @@ Post/Redirect/Get; a repeat of the same form (same one-time id) is stored once.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 
 from webapp.extensions import csrf, limiter
 from webapp.feedback import forms, store
@@ -28,30 +32,76 @@ def rate_limit() -> str:
     return current_app.config["FEEDBACK_RATE_LIMIT"]
 
 
-def render_form(form: forms.FeedbackForm, problem: str | None = None, status: int = 200):
-    summary = forms.error_summary(form)
-    response = current_app.make_response((render_template(
+def form_html(form: forms.FeedbackForm, problem: str | None = None, csrf_value=None, form_token=None) -> str:
+    return render_template(
         "feedback/form.html",
         form=form,
         page=form.page,
-        error_list=summary,
+        error_list=forms.error_summary(form),
         problem=PROBLEMS.get(problem) if problem else None,
         max_improvement=store.MAX_IMPROVEMENT,
-    ), status))
+        csrf_value=csrf_value or form.csrf_token.current_token,
+        form_token=form_token or form.form_token.data or "",
+    )
+
+
+def respond(html: str, status: int = 200):
+    response = current_app.make_response((html, status))
     # The form page holds a CSRF token and, after a POST, what the person typed: never
-    # shared, but a browser's Back button may reuse it (the same one-time id is then
-    # stored once).
+    # shared. A GET may be reused by the browser's Back button.
     response.headers["Cache-Control"] = "private, no-cache" if request.method == "GET" else "no-store"
     return response
+
+
+def render_form(form: forms.FeedbackForm, problem: str | None = None, status: int = 200):
+    return respond(form_html(form, problem), status)
 
 
 @bp.get("/feedback")
 def form():
     page = local_path_or(request.args.get("from"), fallback="")
-    feedback_form = forms.FeedbackForm(
-        formdata=None, data={"came_from": page, "form_token": forms.issue_token(), "js": "off"},
-    )
-    return render_form(feedback_form)
+    blank_forms = current_app.extensions.setdefault("feedback_blank_forms", BlankForms())
+    return respond(blank_forms.html(page))
+
+
+class BlankForms:
+    """The empty form, rendered once per return page and filled with fresh tokens.
+
+    Rendering the form through the macros costs a few milliseconds; only its two tokens
+    change between visitors. The page is rendered with placeholders, kept (bounded, per
+    app, keyed like the page cache: return page, the cookies pages vary on, the content
+    version), and each GET swaps in a new CSRF token and one-time form token."""
+
+    CSRF = "feedback-csrf-placeholder-3f9c2a"
+    TOKEN = "feedback-token-placeholder-8d41e7"
+    MAX_ENTRIES = 256
+
+    def __init__(self):
+        self._entries: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _key(self, page: str) -> tuple:
+        cache = current_app.extensions.get("page_cache")
+        cookies = tuple(
+            (name, request.cookies.get(name)) for name in sorted(getattr(cache, "vary_cookies", ()))
+        )
+        version = cache.version() if cache is not None else None
+        return (page, cookies, version)
+
+    def html(self, page: str) -> str:
+        key = self._key(page)
+        skeleton = self._entries.get(key)
+        if skeleton is None:
+            blank = forms.FeedbackForm(formdata=None, data={"came_from": page, "js": "off"})
+            skeleton = form_html(blank, csrf_value=self.CSRF, form_token=self.TOKEN)
+            if current_app.config["PAGE_CACHE_ENTRIES"] and not current_app.config["DEBUG"]:
+                with self._lock:
+                    self._entries[key] = skeleton
+                    while len(self._entries) > self.MAX_ENTRIES:
+                        self._entries.popitem(last=False)
+        # Both tokens are URL-safe base64 and dots: nothing to escape.
+        return skeleton.replace(self.CSRF, generate_csrf(), 1).replace(self.TOKEN, forms.issue_token(), 1)
+
 
 
 @bp.post("/feedback")
@@ -70,7 +120,8 @@ def submit():
     valid = feedback_form.validate()
     if token is None or feedback_form.csrf_failed:
         log.info("feedback form expired or without a valid token; re-rendered with the answers")
-        feedback_form.form_token.data = forms.issue_token() if token is None else feedback_form.form_token.data
+        if token is None:
+            feedback_form.form_token.data = forms.issue_token()
         return render_form(feedback_form, problem="expired")
     if not valid:
         return render_form(feedback_form)
