@@ -17,7 +17,7 @@ from typing import Iterator
 from sqlalchemy import (
     Boolean, CheckConstraint, DateTime, Integer, SmallInteger, String, Text, TypeDecorator,
     UniqueConstraint,
-    delete, func, select,
+    delete, func, insert, select,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -127,7 +127,7 @@ def save(submission: Submission, now: datetime | None = None) -> bool:
     stored (a repeat of the same form). Raises :class:`StoreError` when the database
     cannot be written."""
     session = db.session
-    row = Feedback(
+    row = dict(
         submission_id=submission.submission_id,
         rating=submission.rating,
         improvement=redact(submission.improvement)[: MAX_IMPROVEMENT * 2],
@@ -137,7 +137,8 @@ def save(submission: Submission, now: datetime | None = None) -> bool:
         js_enabled=submission.js_enabled,
     )
     try:
-        session.add(row)
+        # A Core INSERT: one statement, without the ORM's unit-of-work bookkeeping.
+        session.execute(insert(Feedback), [row])
         session.commit()
         return True
     except IntegrityError as error:
