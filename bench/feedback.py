@@ -69,6 +69,26 @@ def client(args) -> int:
     return sum(1 for text in texts if submit_one(netloc, text))
 
 
+def server_cpu_seconds(netloc: str) -> float:
+    """CPU time (user + system) used so far by the gunicorn processes serving ``netloc``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+            if b"gunicorn" not in cmdline or netloc.encode() not in cmdline:
+                continue
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            continue
+    return total / ticks
+
+
 def count_rows(database_url: str, texts: list[str]) -> tuple[int, int, bool]:
     from sqlalchemy import create_engine, text
 
@@ -99,15 +119,20 @@ def run_backend(label: str, database_url: str) -> tuple[float, int, bool]:
         netloc = urlsplit(base).netloc
         submit_one(netloc, f"Benchmark {run_id} warm-up")  # first render per worker
         with multiprocessing.get_context("fork").Pool(CLIENTS) as pool:
+            cpu_before = server_cpu_seconds(netloc)
             started = time.perf_counter()
             accepted = sum(pool.map(client, [(netloc, share) for share in shares]))
             elapsed = time.perf_counter() - started
+            cpu_ms = (server_cpu_seconds(netloc) - cpu_before) * 1000 / SUBMISSIONS
     rows, distinct, exact = count_rows(database_url, texts + [f"Benchmark {run_id} warm-up"])
     rate = SUBMISSIONS / elapsed
     ok = accepted == SUBMISSIONS and rows == SUBMISSIONS + 1 and distinct == rows and exact
     print(f"  {label:<11} {rate:7.0f} submissions/s   {accepted} of {SUBMISSIONS} accepted (303)   "
           f"rows {rows - 1} (+1 warm-up), distinct {distinct - 1}, exactly the texts sent: {exact}"
           f"   {'ok' if ok else 'ROWS WRONG'}")
+    print(f"  {'':<11} server CPU {cpu_ms:.2f} ms per submission (GET + POST), "
+          f"so about {2000 / cpu_ms:.0f} submissions/s on 2 otherwise idle cores;"
+          f" load average now {os.getloadavg()[0]:.1f}")
     return rate, rows - 1, ok
 
 
