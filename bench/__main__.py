@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from bench import consent, home
+from bench import consent, feedback, home
 
-BENCHMARKS = {"home": home.run, "consent": consent.run}
+BENCHMARKS = {"home": home.run, "consent": consent.run, "feedback": feedback.run}
 
 
 def main() -> int:

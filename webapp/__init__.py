@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from webapp import assets, config, errors, security
-from webapp.extensions import compress, csrf, db
+from webapp.extensions import compress, csrf, db, limiter
 from webapp.page_cache import PageCache
 
 STATIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -40,17 +40,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
+    limiter.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
     app.before_request(security.reject_oversized_body)
     app.context_processor(layout_context)
 
     from webapp import consent, health
+    from webapp.feedback import cli as feedback_cli
+    from webapp.feedback import views as feedback
     from webapp.pages import views as pages
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     consent.init_app(app)
+    app.register_blueprint(feedback.bp)
+    feedback_cli.init_app(app)
 
     wrap_wsgi(app)
     consent.vary_page_cache(app)

@@ -50,6 +50,18 @@ def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A Flask-Limiter limit string ("10 per minute;60 per hour"), checked at start-up."""
+    from limits import parse_many
+
+    raw = env.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate limit such as '10 per minute', got {raw!r}") from None
+    return raw
+
+
 def app_env(env: Mapping[str, str]) -> str:
     """The environment name: APP_ENV, else FLASK_ENV, else development."""
     return (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
@@ -104,6 +116,18 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         # Cookie consent (webapp/consent/): raising the version asks everyone again.
         "COOKIE_POLICY_VERSION": _int(env, "COOKIE_POLICY_VERSION", 1, minimum=1),
         **analytics,
+        # Beta feedback (webapp/feedback): spam and load protection, retention.
+        "FEEDBACK_RATE_LIMIT": _rate_limit(env, "FEEDBACK_RATE_LIMIT", "10 per minute;60 per hour"),
+        "FEEDBACK_MIN_FILL_SECONDS": _int(env, "FEEDBACK_MIN_FILL_SECONDS", 3),
+        "FEEDBACK_RETENTION_DAYS": _int(env, "FEEDBACK_RETENTION_DAYS", 365, minimum=1),
+        # Flask-Limiter: counters in this process by default; a shared Redis
+        # (redis://host:6379/0) when several instances or workers must share them.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "").strip() or "foi",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # If the limiter's storage is down, log it and let the request through:
+        # feedback is never lost because Redis is.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # Cookies the app may ever set are hardened whatever sets them.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,0 +1,331 @@
+"""The /feedback form: questions, validation, expired forms, spam, duplicates, failures."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from itsdangerous import TimestampSigner
+from sqlalchemy import text
+
+from tests.conftest import make_app, soup
+from tests.feedback_support import CHROME_UA, capture_log, open_form, rows, send
+from webapp.extensions import db
+
+
+@pytest.fixture
+def app(tmp_path):
+    # No minimum fill time unless a test is about it.
+    return make_app(tmp_path, FEEDBACK_MIN_FILL_SECONDS=0)
+
+
+# --- the form ------------------------------------------------------------------------
+
+def test_form_asks_the_two_questions(client):
+    page = soup(client.get("/feedback"))
+    assert page.title.text.startswith("Give feedback on this site – ")
+    legend = page.select_one("fieldset legend")
+    assert legend.get_text(strip=True) == "Overall, how did you feel about this site?"
+    radios = page.select("input[type=radio][name=rating]")
+    assert [(r["value"], page.select_one(f"label[for={r['id']}]").get_text(strip=True)) for r in radios] == [
+        ("1", "Very satisfied"), ("2", "Satisfied"), ("3", "Neither satisfied nor dissatisfied"),
+        ("4", "Dissatisfied"), ("5", "Very dissatisfied"),
+    ]
+    assert page.select_one("label[for=improvement]").get_text(strip=True) == "How could we improve this site?"
+    count = page.select_one(".govuk-character-count")
+    assert count["data-module"] == "govuk-character-count" and count["data-maxlength"] == "1200"
+    hint = page.select_one("#improvement-hint").get_text(" ", strip=True)
+    assert "Do not include personal or financial information" in hint
+    assert page.select_one("textarea")["aria-describedby"].split() == ["improvement-info", "improvement-hint"]
+    assert page.select_one("main form")["action"] == "/feedback"
+
+
+def test_every_visit_gets_fresh_tokens(client):
+    """The blank form is rendered once and kept; its tokens are new on every visit."""
+    first, second = open_form(client, "/feedback?from=/foi"), open_form(client, "/feedback?from=/foi")
+    assert first["form_token"] != second["form_token"]
+    assert first["csrf_token"] and second["csrf_token"]
+    assert "placeholder" not in first["csrf_token"] + first["form_token"]
+    assert open_form(client, "/feedback?from=/other")["from"] == "/other"
+
+
+def test_honeypot_is_hidden_from_people_and_assistive_technology(client):
+    page = soup(client.get("/feedback"))
+    field = page.select_one("input[name=website]")
+    wrapper = field.find_parent("div", class_="app-honeypot")
+    assert wrapper is not None and wrapper.has_attr("hidden")
+    assert field["tabindex"] == "-1" and field["autocomplete"] == "off"
+
+
+@pytest.mark.parametrize("given,kept", [
+    ("/foi/01.FOI.23.031828", "/foi/01.FOI.23.031828"),
+    ("/", "/"),
+    ("https://evil.example/", None),
+    ("//evil.example/", None),
+    ("/\\evil.example", None),
+    ("javascript:alert(1)", None),
+])
+def test_from_is_kept_only_when_it_is_a_local_path(client, app, given, kept):
+    response = client.get("/feedback", query_string={"from": given})
+    page = soup(response)
+    shown = page.select_one("#feedback-from")
+    assert page.select_one("input[name=from]")["value"] == (kept or "")
+    if kept:
+        assert shown.get_text(" ", strip=True) == f"You were on: {kept}"
+    else:
+        assert shown is None
+    hidden = open_form(client, "/feedback")
+    hidden["from"] = given  # as if tampered with on the way back
+    answer = send(client, hidden, rating="2")
+    assert answer.status_code == 303
+    assert rows(app)[-1].page == kept
+
+
+def test_success_redirects_to_thank_you_with_a_link_back(client, app):
+    hidden = open_form(client, "/feedback?from=/foi")
+    response = send(client, hidden, rating="1", improvement="More search filters, please.")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/feedback/thank-you?from=/foi"
+    thanks = client.get(response.headers["Location"])
+    page = soup(thanks)
+    assert page.select_one(".govuk-panel__title").get_text(strip=True) == "Thank you for your feedback"
+    assert page.select_one("#return-link")["href"] == "/foi"
+    assert "Set-Cookie" not in thanks.headers
+    [row] = rows(app)
+    assert (row.rating, row.improvement, row.page, row.user_agent_family, row.js_enabled) == (
+        1, "More search filters, please.", "/foi", "Chrome", False,
+    )
+    assert row.submitted_at.tzinfo is not None
+
+
+def test_thank_you_ignores_an_off_site_return_address(client):
+    page = soup(client.get("/feedback/thank-you?from=https://evil.example/"))
+    assert page.select_one("#return-link")["href"] == "/"
+
+
+def test_javascript_flag_is_stored(client, app):
+    hidden = open_form(client)
+    assert hidden["js"] == "off"
+    hidden["js"] = "on"  # what static/src/js/js-flag.mjs does
+    send(client, hidden, rating="3")
+    assert rows(app)[0].js_enabled is True
+
+
+def test_full_user_agent_is_never_stored(client, app):
+    send(client, open_form(client), rating="4")
+    [row] = rows(app)
+    assert row.user_agent_family == "Chrome"
+    with app.app_context():
+        stored = db.session.execute(text("SELECT * FROM feedback")).one()
+    assert not any(isinstance(value, str) and "Mozilla" in value for value in stored)
+
+
+# --- validation ----------------------------------------------------------------------
+
+def error_summary_links(page):
+    return [(a.get_text(strip=True), a["href"]) for a in page.select(".govuk-error-summary__list a")]
+
+
+def test_rating_is_required_and_the_text_is_kept(client, app):
+    response = send(client, open_form(client, "/feedback?from=/foi"), improvement="Keep this text")
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.title.text.startswith("Error: Give feedback on this site")
+    assert error_summary_links(page) == [("Select how you felt about this site", "#rating")]
+    assert page.select_one("#rating") is not None  # the link's target is the first radio
+    assert page.select_one(".govuk-error-message").get_text(" ", strip=True) == (
+        "Error: Select how you felt about this site"
+    )
+    assert page.select_one("textarea#improvement").get_text() == "Keep this text"
+    assert page.select_one("input[name=from]")["value"] == "/foi"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert rows(app) == []
+
+
+def test_a_rating_outside_the_choices_is_refused(client, app):
+    page = soup(send(client, open_form(client), rating="9"))
+    assert error_summary_links(page) == [("Select how you felt about this site", "#rating")]
+    assert rows(app) == []
+
+
+def test_improvement_over_1200_characters_is_refused_and_kept(client, app):
+    too_long = "a" * 1201
+    page = soup(send(client, open_form(client), rating="2", improvement=too_long))
+    assert error_summary_links(page) == [("Your feedback must be 1,200 characters or fewer", "#improvement")]
+    assert page.select_one("textarea#improvement").get_text() == too_long
+    # The chosen rating is kept too.
+    assert page.select_one("input[name=rating][value='2']").has_attr("checked")
+    assert rows(app) == []
+
+
+def test_line_breaks_count_as_one_character_like_the_character_count(client, app):
+    text_1200 = ("a" * 99 + "\r\n") * 12  # 1,200 characters once CRLF becomes LF
+    response = send(client, open_form(client), rating="2", improvement=text_1200)
+    assert response.status_code == 303
+    assert len(rows(app)[0].improvement) == 1199  # the trailing line break is trimmed
+
+
+def test_every_error_is_summarised_in_field_order(client):
+    page = soup(send(client, open_form(client), improvement="b" * 1300))
+    assert [href for _, href in error_summary_links(page)] == ["#rating", "#improvement"]
+
+
+# --- an expired or missing CSRF token ------------------------------------------------
+
+def test_missing_session_re_renders_with_the_answers(app):
+    hidden = open_form(app.test_client(), "/feedback?from=/foi")
+    stranger = app.test_client()  # no session cookie: the token cannot be checked
+    response = send(stranger, hidden, rating="5", improvement="The search is slow")
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.title.text.startswith("Error: ")
+    assert "the form expired" in page.select_one(".govuk-error-summary__body").get_text(" ", strip=True)
+    assert page.select_one("textarea#improvement").get_text() == "The search is slow"
+    assert page.select_one("input[name=rating][value='5']").has_attr("checked")
+    assert page.select_one("input[name=from]")["value"] == "/foi"
+    assert rows(app) == []
+    # Sending the re-rendered form works: it carries a fresh token and set a session.
+    again = {field["name"]: field.get("value", "") for field in page.select("main form input[type=hidden]")}
+    assert send(stranger, again, rating="5", improvement="The search is slow").status_code == 303
+    assert [row.improvement for row in rows(app)] == ["The search is slow"]
+
+
+def test_expired_token_re_renders_with_the_answers(client, app, monkeypatch):
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 2 * 3600)
+    hidden = open_form(client)  # a form opened two hours ago
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
+    response = send(client, hidden, rating="2", improvement="Typed slowly")
+    page = soup(response)
+    assert response.status_code == 200
+    assert "the form expired" in page.select_one(".govuk-error-summary__body").get_text(" ", strip=True)
+    assert page.select_one("textarea#improvement").get_text() == "Typed slowly"
+    assert rows(app) == []
+
+
+def test_missing_form_token_re_renders_with_the_answers(client, app):
+    hidden = open_form(client)
+    del hidden["form_token"]
+    page = soup(send(client, hidden, rating="1", improvement="No token"))
+    assert page.select_one(".govuk-error-summary") is not None
+    assert page.select_one("textarea#improvement").get_text() == "No token"
+    assert page.select_one("input[name=form_token]")["value"] != ""
+    assert rows(app) == []
+
+
+# --- duplicates ----------------------------------------------------------------------
+
+def test_the_same_form_sent_twice_is_stored_once(client, app):
+    hidden = open_form(client)
+    first = send(client, hidden, rating="2", improvement="Once")
+    second = send(client, hidden, rating="2", improvement="Once")  # double click, refresh or back
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"]
+    assert [row.improvement for row in rows(app)] == ["Once"]
+
+
+def test_back_then_resend_from_a_fresh_form_is_stored_once(client, app):
+    """Back may fetch the form again (a new one-time id): the same answers from the same
+    session within half an hour are still one submission; new answers are new feedback."""
+    send(client, open_form(client, "/feedback?from=/foi"), rating="2", improvement="Same words")
+    again = send(client, open_form(client, "/feedback?from=/foi"), rating="2", improvement="Same words")
+    assert again.status_code == 303
+    assert [row.improvement for row in rows(app)] == ["Same words"]
+    stored_session = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+    assert set(stored_session["feedback_sent"]) == {"digest", "at"}  # a digest, never the text
+    assert "Same words" not in repr(stored_session)
+    send(client, open_form(client, "/feedback?from=/foi"), rating="2", improvement="Something else")
+    assert [row.improvement for row in rows(app)] == ["Same words", "Something else"]
+
+
+def test_two_forms_are_two_submissions(client, app):
+    send(client, open_form(client), rating="2")
+    send(client, open_form(client), rating="3")
+    assert [row.rating for row in rows(app)] == [2, 3]
+
+
+# --- spam ----------------------------------------------------------------------------
+
+def test_honeypot_submission_is_logged_not_stored(client, app):
+    log = capture_log(app)
+    response = send(client, open_form(client), rating="1", website="http://spam.example")
+    assert response.status_code == 303  # nothing tells the bot it was caught
+    assert rows(app) == []
+    assert "feedback spam rejected: honeypot filled" in log.messages()
+
+
+def test_submission_faster_than_the_minimum_fill_time_is_not_stored(tmp_path):
+    app = make_app(tmp_path, FEEDBACK_MIN_FILL_SECONDS=60)
+    log = capture_log(app)
+    client = app.test_client()
+    response = send(client, open_form(client), rating="1", improvement="Too quick")
+    page = soup(response)
+    assert rows(app) == []
+    assert "feedback spam rejected: sent faster than the minimum fill time" in log.messages()
+    assert page.select_one(".govuk-error-summary__body").get_text(" ", strip=True).startswith(
+        "Your feedback has not been sent yet"
+    )
+    assert page.select_one("textarea#improvement").get_text() == "Too quick"
+
+
+def test_submission_after_the_minimum_fill_time_is_stored(tmp_path, monkeypatch):
+    app = make_app(tmp_path, FEEDBACK_MIN_FILL_SECONDS=5)
+    client = app.test_client()
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 6)
+    hidden = open_form(client)  # opened six seconds ago
+    monkeypatch.undo()
+    assert send(client, hidden, rating="1").status_code == 303
+    assert len(rows(app)) == 1
+
+
+def test_oversized_body_gets_the_413_page(client, app):
+    hidden = open_form(client)
+    response = send(client, hidden, rating="1", improvement="x" * (app.config["MAX_CONTENT_LENGTH"] + 1))
+    assert response.status_code == 413
+    assert soup(response).select_one("main h1").get_text(strip=True) == "Sorry, what you sent is too large"
+    assert rows(app) == []
+
+
+# --- the database cannot be written --------------------------------------------------
+
+def test_database_failure_keeps_the_answers_and_is_logged(client, app):
+    hidden = open_form(client, "/feedback?from=/foi")
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE feedback"))  # the write will fail
+    log = capture_log(app)
+    response = send(client, hidden, rating="4", improvement="Please keep this")
+    assert response.status_code == 503
+    page = soup(response)
+    assert page.title.text.startswith("Error: ")
+    assert page.select_one(".govuk-error-summary__body").get_text(" ", strip=True) == (
+        "Sorry, there was a technical problem. Please try again."
+    )
+    assert page.select_one("textarea#improvement").get_text() == "Please keep this"
+    assert page.select_one("input[name=rating][value='4']").has_attr("checked")
+    assert page.select_one("input[name=from]")["value"] == "/foi"
+    failures = [r for r in log.records if r.getMessage().startswith("feedback could not be stored")]
+    assert failures and failures[0].exc_info is not None
+
+
+# --- cookies -------------------------------------------------------------------------
+
+def test_session_cookie_only_on_the_feedback_form(client):
+    assert "Set-Cookie" not in client.get("/").headers
+    response = client.get("/feedback")
+    cookie = response.headers["Set-Cookie"]
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert cookie.startswith("session=")
+    assert {"httponly", "path"} <= attributes and "SameSite=Lax" in cookie
+    assert "secure" not in attributes  # development: plain http
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_session_cookie_is_secure_in_production(tmp_path, monkeypatch):
+    from webapp import create_app
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
+    app = create_app()
+    cookie = app.test_client().get("/feedback", base_url="https://localhost").headers["Set-Cookie"]
+    assert "Secure" in [part.strip() for part in cookie.split(";")]

@@ -1,0 +1,157 @@
+"""``/feedback``: the beta feedback form, and ``/feedback/thank-you``.
+
+Nothing a person typed is lost: an expired form, a too-quick submission and a database
+failure all re-render the form with their answers and say what to do. Success is
+Post/Redirect/Get; a repeat of the same form (same one-time id) is stored once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
+
+from webapp.extensions import csrf, limiter
+from webapp.feedback import forms, store
+from webapp.page_cache import cacheable
+from webapp.security import local_path_or
+
+bp = Blueprint("feedback", __name__)
+
+PROBLEMS = {
+    "expired": "Your feedback has not been sent because the form expired. "
+               "Your answers are below: check them, then select Send feedback.",
+    "too_fast": "Your feedback has not been sent yet. Check your answers, then select Send feedback.",
+    "technical": "Sorry, there was a technical problem. Please try again.",
+}
+
+
+def rate_limit() -> str:
+    return current_app.config["FEEDBACK_RATE_LIMIT"]
+
+
+def form_html(form: forms.FeedbackForm, problem: str | None = None, csrf_value=None, form_token=None) -> str:
+    return render_template(
+        "feedback/form.html",
+        form=form,
+        page=form.page,
+        error_list=forms.error_summary(form),
+        problem=PROBLEMS.get(problem) if problem else None,
+        max_improvement=store.MAX_IMPROVEMENT,
+        csrf_value=csrf_value or form.csrf_token.current_token,
+        form_token=form_token or form.form_token.data or "",
+    )
+
+
+def respond(html: str, status: int = 200):
+    response = current_app.make_response((html, status))
+    # The form page holds a CSRF token and, after a POST, what the person typed: never
+    # shared. A GET may be reused by the browser's Back button.
+    response.headers["Cache-Control"] = "private, no-cache" if request.method == "GET" else "no-store"
+    return response
+
+
+def render_form(form: forms.FeedbackForm, problem: str | None = None, status: int = 200):
+    return respond(form_html(form, problem), status)
+
+
+@bp.get("/feedback")
+def form():
+    page = local_path_or(request.args.get("from"), fallback="")
+    blank_forms = current_app.extensions.setdefault("feedback_blank_forms", BlankForms())
+    return respond(blank_forms.html(page))
+
+
+class BlankForms:
+    """The empty form, rendered once per return page and filled with fresh tokens.
+
+    Rendering the form through the macros costs a few milliseconds; only its two tokens
+    change between visitors. The page is rendered with placeholders, kept (bounded, per
+    app, keyed like the page cache: return page, the cookies pages vary on, the content
+    version), and each GET swaps in a new CSRF token and one-time form token."""
+
+    CSRF = "feedback-csrf-placeholder-3f9c2a"
+    TOKEN = "feedback-token-placeholder-8d41e7"
+    MAX_ENTRIES = 256
+
+    def __init__(self):
+        self._entries: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _key(self, page: str) -> tuple:
+        cache = current_app.extensions.get("page_cache")
+        cookies = tuple(
+            (name, request.cookies.get(name)) for name in sorted(getattr(cache, "vary_cookies", ()))
+        )
+        version = cache.version() if cache is not None else None
+        return (page, cookies, version)
+
+    def html(self, page: str) -> str:
+        key = self._key(page)
+        skeleton = self._entries.get(key)
+        if skeleton is None:
+            blank = forms.FeedbackForm(formdata=None, data={"came_from": page, "js": "off"})
+            skeleton = form_html(blank, csrf_value=self.CSRF, form_token=self.TOKEN)
+            if current_app.config["PAGE_CACHE_ENTRIES"] and not current_app.config["DEBUG"]:
+                with self._lock:
+                    self._entries[key] = skeleton
+                    while len(self._entries) > self.MAX_ENTRIES:
+                        self._entries.popitem(last=False)
+        # Both tokens are URL-safe base64 and dots: nothing to escape.
+        return skeleton.replace(self.CSRF, generate_csrf(), 1).replace(self.TOKEN, forms.issue_token(), 1)
+
+
+
+@bp.post("/feedback")
+@csrf.exempt  # the form checks its own CSRF token, so an expired one keeps the answers
+@limiter.limit(rate_limit, methods=["POST"])
+def submit():
+    feedback_form = forms.FeedbackForm()
+    log = current_app.logger
+
+    if feedback_form.is_honeypot_filled:
+        log.warning("feedback spam rejected: honeypot filled")
+        # Looks like success to the sender; nothing is stored.
+        return redirect(url_for(".thank_you"), code=303)
+
+    token = forms.read_token(feedback_form.form_token.data)
+    valid = feedback_form.validate()
+    if token is None or feedback_form.csrf_failed:
+        log.info("feedback form expired or without a valid token; re-rendered with the answers")
+        if token is None:
+            feedback_form.form_token.data = forms.issue_token()
+        return render_form(feedback_form, problem="expired")
+    if not valid:
+        return render_form(feedback_form)
+    if forms.filled_too_fast(token):
+        log.warning("feedback spam rejected: sent faster than the minimum fill time")
+        return render_form(feedback_form, problem="too_fast")
+
+    submission = store.Submission(
+        submission_id=token.submission_id,
+        rating=int(feedback_form.rating.data),
+        improvement=feedback_form.improvement.data or "",
+        page=feedback_form.page,
+        user_agent=request.headers.get("User-Agent"),
+        js_enabled=feedback_form.js.data == "on",
+    )
+    if forms.is_recent_repeat(session, submission):
+        log.info("feedback repeated from a reloaded form (same answers, same session); stored once")
+    else:
+        try:
+            stored = store.save(submission)
+        except store.StoreError:
+            log.exception("feedback could not be stored; the form was shown again with the answers")
+            return render_form(feedback_form, problem="technical", status=503)
+        if not stored:
+            log.info("feedback repeated with the same submission id; stored once")
+        forms.remember_sent(session, submission)
+    return redirect(url_for(".thank_you", **({"from": submission.page} if submission.page else {})), code=303)
+
+
+@bp.get("/feedback/thank-you")
+@cacheable
+def thank_you():
+    return render_template("feedback/thank_you.html", page=local_path_or(request.args.get("from"), fallback=""))
