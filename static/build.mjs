@@ -29,12 +29,12 @@ async function css (entry) {
   return result.css
 }
 
-async function js (entry) {
+async function js (entry, format = 'esm') {
   const result = await esbuild.build({
     entryPoints: [path.join(src, 'js', entry)],
     bundle: true,
     minify: true,
-    format: 'esm',
+    format,
     target: ['es2020'],
     legalComments: 'none',
     write: false
@@ -49,6 +49,9 @@ async function main () {
   const outputs = {
     'main.css': await css('main.scss'),
     'main.js': await js('main.mjs'),
+    // A classic script loaded in <head>, apart from the module bundle: the quick exit
+    // must listen while the page is still loading (see static/src/js/quick-exit.js).
+    'quick-exit.js': await js('quick-exit.js', 'iife'),
     'favicon.svg': await readFile(path.join(src, 'images', 'favicon.svg'))
   }
 

@@ -85,6 +85,9 @@ def load(env: Mapping[str, str] | None = None) -> dict:
     except ConfigError as error:
         raise ConfigError(f"FLASK_DEBUG: {error}") from None
 
+    # Imported here: the quick exit's validators raise this module's ConfigError.
+    from webapp.quick_exit import settings as quick_exit_settings
+
     return {
         "APP_ENV": environment,
         "PRODUCTION": production,
@@ -100,6 +103,8 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
         "PAGE_CACHE_ENTRIES": _int(env, "PAGE_CACHE_ENTRIES", 1024),
         "LOG_LEVEL": (env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        # Where the quick exit goes (absolute https) and how many Escape presses trigger it.
+        **quick_exit_settings.load(env),
         # Cookies the app may ever set are hardened whatever sets them.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
