@@ -73,7 +73,7 @@ def test_skip_link_moves_focus_to_main(page):
     page.goto("/")
     page.keyboard.press("Tab")  # the quick exit's "Leave this site" link comes first
     page.keyboard.press("Tab")
-    skip = page.locator("a.govuk-skip-link")
+    skip = page.locator("a.govuk-skip-link[href='#main-content']")
     assert skip.evaluate("el => el === document.activeElement")
     assert skip.is_visible()
     page.keyboard.press("Enter")

@@ -343,6 +343,8 @@ def test_the_bar_stays_in_reach_never_hides_focus_and_has_a_large_target(page, w
     box = button.bounding_box()
     assert box["width"] >= 44 and box["height"] >= 44
     assert page.locator(".app-quick-exit__instruction").is_visible()
+    help_box = page.locator(".app-quick-exit__help").bounding_box()
+    assert help_box["x"] >= box["x"] + box["width"] and help_box["x"] + help_box["width"] <= width
     # Scrolled to the bottom, the button is still on screen.
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_function("window.scrollY > 0")
