@@ -110,8 +110,15 @@
 
   function clearStorage () {
     try { clearCookies() } catch (error) {}
-    try { window.localStorage.clear() } catch (error) {}
-    try { window.sessionStorage.clear() } catch (error) {}
+    try { if (window.localStorage.length) window.localStorage.clear() } catch (error) {}
+    try { if (window.sessionStorage.length) window.sessionStorage.clear() } catch (error) {}
+  }
+
+  // Cookies and storage are fetched from the browser process on first use, a round trip
+  // that can take milliseconds on a busy machine. Make that first use now, while the
+  // visitor reads, so the exit itself never waits for it. Nothing is written.
+  function warmUp () {
+    try { return document.cookie && window.localStorage.length + window.sessionStorage.length } catch (error) {}
   }
 
   function go () {
@@ -219,5 +226,9 @@
   window.addEventListener('keyup', onKeyUp, true)
   document.addEventListener('click', onClick, true)
   window.addEventListener('pageshow', onPageShow)
+  window.addEventListener('load', function () {
+    if (window.requestIdleCallback) window.requestIdleCallback(warmUp)
+    else setTimeout(warmUp, 0)
+  })
   root.classList.add('app-quick-exit-enabled')
 })()
