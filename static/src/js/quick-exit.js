@@ -117,8 +117,11 @@
   // Cookies and storage are fetched from the browser process on first use, a round trip
   // that can take milliseconds on a busy machine. Make that first use now, while the
   // visitor reads, so the exit itself never waits for it. Nothing is written.
+  var warm = []
   function warmUp () {
-    try { return document.cookie && window.localStorage.length + window.sessionStorage.length } catch (error) {}
+    try { warm.push(document.cookie.length) } catch (error) {}
+    try { warm.push(window.localStorage.length) } catch (error) {}
+    try { warm.push(window.sessionStorage.length) } catch (error) {}
   }
 
   function go () {
@@ -227,7 +230,7 @@
   document.addEventListener('click', onClick, true)
   window.addEventListener('pageshow', onPageShow)
   window.addEventListener('load', function () {
-    if (window.requestIdleCallback) window.requestIdleCallback(warmUp)
+    if (window.requestIdleCallback) window.requestIdleCallback(warmUp, { timeout: 1000 })
     else setTimeout(warmUp, 0)
   })
   root.classList.add('app-quick-exit-enabled')
