@@ -3,9 +3,11 @@
 import argparse
 import sys
 
-from bench import consent, feedback, home
+from bench import consent, feedback, home, quick_exit
 
-BENCHMARKS = {"home": home.run, "consent": consent.run, "feedback": feedback.run}
+BENCHMARKS = {
+    "home": home.run, "consent": consent.run, "feedback": feedback.run, "quick_exit": quick_exit.run,
+}
 
 
 def main() -> int:

@@ -29,12 +29,12 @@ async function css (entry) {
   return result.css
 }
 
-async function js (entry) {
+async function js (entry, format = 'esm') {
   const result = await esbuild.build({
     entryPoints: [path.join(src, 'js', entry)],
     bundle: true,
     minify: true,
-    format: 'esm',
+    format,
     target: ['es2020'],
     legalComments: 'none',
     write: false
@@ -51,6 +51,9 @@ async function main () {
     'main.js': await js('main.mjs'),
     // Loaded separately, only for visitors who accepted analytics.
     'analytics.js': await js('analytics.mjs'),
+    // A classic script loaded in <head>, apart from the module bundle: the quick exit
+    // must listen while the page is still loading (see static/src/js/quick-exit.js).
+    'quick-exit.js': await js('quick-exit.js', 'iife'),
     'favicon.svg': await readFile(path.join(src, 'images', 'favicon.svg'))
   }
 

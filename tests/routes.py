@@ -8,6 +8,7 @@ from flask import Flask
 # Routes that are not pages a person reads; each says why it is left out.
 EXCLUDED = {
     "/healthz": "a JSON health probe for load balancers, not a page",
+    "/leave": "the quick exit: a 303 to another site (tests/browser/test_quick_exit.py covers it)",
 }
 
 

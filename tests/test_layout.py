@@ -9,7 +9,9 @@ def test_home_page_layout_in_order(client):
     page = soup(client.get("/"))
     body = page.body
     order = [
-        body.select_one("a.govuk-skip-link"),
+        body.select_one("a.app-quick-exit-skip-link"),
+        body.select_one("a.govuk-skip-link[href='#main-content']"),
+        body.select_one(".app-quick-exit__button"),
         body.select_one("header .govuk-generic-header"),
         body.select_one("header .govuk-service-navigation"),
         body.select_one("header .govuk-phase-banner"),
@@ -21,7 +23,7 @@ def test_home_page_layout_in_order(client):
     positions = [everything.index(element) for element in order]
     assert positions == sorted(positions)
     assert page.html["lang"] == "en"
-    assert body.select_one("a.govuk-skip-link")["href"] == "#main-content"
+    assert body.select_one("a.govuk-skip-link")["href"] == "/leave"  # first in the tab order
 
 
 def test_title_pattern_and_branding_come_from_settings(tmp_path):
@@ -84,6 +86,7 @@ def test_footer_links(tmp_path):
         ("Accessibility statement", "/accessibility-statement"),
         ("Cookies", "/cookies"),
         ("Privacy", "/privacy"),
+        ("Staying safe online", "/staying-safe-online"),
         ("Contact", "https://example.org/contact-us"),
     ]
 
@@ -101,8 +104,10 @@ def test_no_inline_styles_or_handlers_and_one_known_inline_script(client):
         assert not [name for name in element.attrs if name.startswith("on")], element.name
     inline = [script for script in page.select("script") if not script.get("src")]
     assert len(inline) == 1  # govuk-frontend-jinja's template script, allowed by hash
-    module = page.select_one("script[src]")
-    assert module["type"] == "module"
+    external = page.select("script[src]")
+    # The quick exit's classic script first in <head>, then the one module bundle.
+    assert [script.get("type") for script in external] == [None, "module"]
+    assert external[0]["src"].split("/")[-1].startswith("quick-exit.")
 
 
 @pytest.mark.parametrize("path", ["/", "/no-such-page"])

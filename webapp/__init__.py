@@ -15,6 +15,7 @@ from whitenoise import WhiteNoise
 from webapp import assets, config, errors, security
 from webapp.extensions import compress, csrf, db, limiter
 from webapp.page_cache import PageCache
+from webapp.quick_exit import settings as quick_exit_settings
 
 STATIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")
@@ -43,19 +44,23 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
+    quick_exit_settings.validate(app.config)
     app.before_request(security.reject_oversized_body)
+    app.after_request(security.no_store_html)
     app.context_processor(layout_context)
 
     from webapp import consent, health
     from webapp.feedback import cli as feedback_cli
     from webapp.feedback import views as feedback
     from webapp.pages import views as pages
+    from webapp.quick_exit import views as quick_exit
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     consent.init_app(app)
     app.register_blueprint(feedback.bp)
     feedback_cli.init_app(app)
+    app.register_blueprint(quick_exit.bp)
 
     wrap_wsgi(app)
     consent.vary_page_cache(app)
@@ -75,6 +80,7 @@ def layout_context() -> dict:
             {"href": "/accessibility-statement", "text": "Accessibility statement"},
             {"href": "/cookies", "text": "Cookies"},
             {"href": "/privacy", "text": "Privacy"},
+            {"href": "/staying-safe-online", "text": "Staying safe online"},
             {"href": current_app.config["CONTACT_URL"], "text": "Contact"},
         ],
     }

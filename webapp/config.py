@@ -98,6 +98,9 @@ def load(env: Mapping[str, str] | None = None) -> dict:
     except ConfigError as error:
         raise ConfigError(f"FLASK_DEBUG: {error}") from None
 
+    # Imported here: the quick exit's validators raise this module's ConfigError.
+    from webapp.quick_exit import settings as quick_exit_settings
+
     return {
         "APP_ENV": environment,
         "PRODUCTION": production,
@@ -128,6 +131,8 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         # If the limiter's storage is down, log it and let the request through:
         # feedback is never lost because Redis is.
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # Where the quick exit goes (absolute https) and how many Escape presses trigger it.
+        **quick_exit_settings.load(env),
         # Cookies the app may ever set are hardened whatever sets them.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -128,6 +128,31 @@ def local_path_or(value: str | None, fallback: str = "/") -> str:
     return value if is_safe_local_path(value) else fallback
 
 
+# Shared caches in front (a CDN) may keep a page that is the same for everyone for a
+# short while; browsers keep nothing (CDN-Cache-Control, RFC 9213, is read only by them).
+CDN_CACHE_CONTROL = "public, max-age=300"
+
+
+def no_store_html(response):
+    """After every request: the browser keeps no copy of any HTML page, so nothing a
+    visitor read comes back from its cache or back/forward cache after a quick exit.
+
+    Set here, once, on the response Flask builds; the page cache stores and replays these
+    headers with the page. Static files never pass through here and keep their one-year
+    immutable cache. Only pages marked ``@cacheable`` (the same for everyone) may be kept
+    by a shared cache in front.
+    """
+    from flask import request
+
+    from webapp.page_cache import STORE_FLAG
+
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+        if response.status_code == 200 and request.environ.get(STORE_FLAG) and "Set-Cookie" not in response.headers:
+            response.headers["CDN-Cache-Control"] = CDN_CACHE_CONTROL
+    return response
+
+
 def reject_oversized_body() -> None:
     """Before every request: refuse a body over MAX_CONTENT_LENGTH with the 413 page,
     whatever the route (Werkzeug only checks when a view reads the form)."""

@@ -9,3 +9,9 @@ bp = Blueprint("pages", __name__)
 @cacheable
 def home():
     return render_template("pages/home.html")
+
+
+@bp.get("/staying-safe-online")
+@cacheable
+def staying_safe_online():
+    return render_template("pages/staying_safe_online.html")

@@ -1,0 +1,237 @@
+// Quick exit: leave the site in one keypress or one tap, leaving nothing behind.
+//
+// A tiny classic script loaded in <head> (before the stylesheet, so it never waits for
+// it): the listeners exist before the page has finished loading. It is configured by
+// data- attributes on its own <script> element, never by inline code:
+//   data-exit-url        the neutral address to leave for (absolute https)
+//   data-leave-url       the site's own /leave endpoint (the beacon ends the session)
+//   data-escape-presses  1 (default) or 2: Escape presses within 2 s that trigger the exit
+//
+// Triggers: Escape, Shift pressed three times within 5 s, or any [data-quick-exit] link.
+// On activation, synchronously: cover the page, set a neutral title and favicon, clear
+// what script can reach, send the beacon, then location.replace() so Back cannot return.
+(function () {
+  'use strict'
+
+  var script = document.currentScript
+  var data = (script && script.dataset) || {}
+  var exitUrl = data.exitUrl
+  if (!exitUrl) return
+  var leaveUrl = data.leaveUrl || '/leave'
+  var escapePresses = data.escapePresses === '2' ? 2 : 1
+  var ESCAPE_WINDOW = 2000
+  var SHIFT_PRESSES = 3
+  var SHIFT_WINDOW = 5000
+  var NEUTRAL_TITLE = 'New Tab'
+
+  var root = document.documentElement
+  var exited = false
+  var cover = null
+  var escapeCount = 0
+  var escapeTimer = 0
+  var shiftCount = 0
+  var shiftTimer = 0
+  var shiftDown = false
+  var shiftUsedAsModifier = false
+
+  // Styles are set through the CSSOM (allowed by the CSP's style-src 'self', unlike a
+  // style attribute or a <style> element) so the cover never waits for the stylesheet.
+  function setStyles (element, styles) {
+    for (var name in styles) element.style.setProperty(name, styles[name], 'important')
+  }
+
+  function hideBody (body) {
+    setStyles(body, { display: 'none' })
+    body.setAttribute('aria-hidden', 'true')
+    body.inert = true
+  }
+
+  function coverPage () {
+    cover = document.createElement('div')
+    cover.setAttribute('data-quick-exit-cover', '')
+    cover.setAttribute('role', 'alert')
+    cover.textContent = 'Loading.'
+    setStyles(cover, {
+      position: 'fixed',
+      inset: '0',
+      'z-index': '2147483647',
+      margin: '0',
+      padding: '1rem',
+      background: 'Canvas',
+      color: 'CanvasText',
+      'forced-color-adjust': 'auto',
+      display: 'block'
+    })
+    // The cover is a sibling of <body>, so hiding everything in <body> leaves it shown.
+    root.appendChild(cover)
+    setStyles(root, { background: 'Canvas' })
+    if (document.body) {
+      hideBody(document.body)
+    } else {
+      // Still parsing <head>: hide <body> the moment the parser creates it.
+      new MutationObserver(function (records, observer) {
+        if (document.body) {
+          hideBody(document.body)
+          observer.disconnect()
+        }
+      }).observe(root, { childList: true })
+    }
+  }
+
+  function neutralise () {
+    document.title = NEUTRAL_TITLE
+    var icons = document.querySelectorAll('link[rel~="icon"]')
+    for (var i = 0; i < icons.length; i++) icons[i].remove()
+    var blank = document.createElement('link')
+    blank.rel = 'icon'
+    blank.href = 'data:,'
+    ;(document.head || root).appendChild(blank)
+  }
+
+  function clearCookies () {
+    var names = document.cookie ? document.cookie.split(';') : []
+    var host = location.hostname
+    var domains = ['']
+    var parts = host.split('.')
+    for (var i = 0; i < parts.length - 1; i++) domains.push('; domain=.' + parts.slice(i).join('.'))
+    var paths = ['; path=/']
+    var segments = location.pathname.split('/')
+    for (var j = 2; j <= segments.length; j++) paths.push('; path=' + segments.slice(0, j).join('/'))
+    names.forEach(function (pair) {
+      var name = pair.split('=')[0].trim()
+      if (!name) return
+      domains.forEach(function (domain) {
+        paths.forEach(function (path) {
+          document.cookie = name + '=; expires=Thu, 01 Jan 1970 00:00:00 GMT; max-age=0' + path + domain
+        })
+      })
+    })
+  }
+
+  function clearStorage () {
+    try { clearCookies() } catch (error) {}
+    try { if (window.localStorage.length) window.localStorage.clear() } catch (error) {}
+    try { if (window.sessionStorage.length) window.sessionStorage.clear() } catch (error) {}
+  }
+
+  // Cookies and storage are fetched from the browser process on first use, a round trip
+  // that can take milliseconds on a busy machine. Make that first use now, while the
+  // visitor reads, so the exit itself never waits for it. Nothing is written.
+  var warm = []
+  function warmUp () {
+    try { warm.push(document.cookie.length) } catch (error) {}
+    try { warm.push(window.localStorage.length) } catch (error) {}
+    try { warm.push(window.sessionStorage.length) } catch (error) {}
+  }
+
+  function go () {
+    location.replace(exitUrl)
+  }
+
+  function exit () {
+    if (exited) {
+      go()
+      return
+    }
+    exited = true
+    clearTimeout(escapeTimer)
+    clearTimeout(shiftTimer)
+    coverPage()
+    neutralise()
+    clearStorage()
+    // Best effort: the server ends the session. The exit never waits for it.
+    try { navigator.sendBeacon(leaveUrl) } catch (error) {}
+    go()
+  }
+
+  function announce (message) {
+    var region = document.querySelector('[data-quick-exit-status]')
+    if (region) region.textContent = message
+  }
+
+  function times (count) {
+    return count === 1 ? '1 more time' : count + ' more times'
+  }
+
+  function onKeyDown (event) {
+    if (exited) {
+      // A second, panicked Escape must not mean "Stop" and cancel the exit.
+      if (event.key === 'Escape') {
+        event.preventDefault()
+        go()
+      }
+      return
+    }
+    // Input-method composition uses Escape to cancel a candidate; key repeat is a held key.
+    if (event.isComposing || event.keyCode === 229 || event.repeat) return
+    if (event.key === 'Shift') {
+      shiftDown = true
+      shiftUsedAsModifier = false
+      return
+    }
+    if (event.shiftKey) shiftUsedAsModifier = true
+    resetShift()
+    if (event.key !== 'Escape' || event.ctrlKey || event.altKey || event.metaKey || event.shiftKey) return
+    escapeCount += 1
+    if (escapeCount >= escapePresses) {
+      event.preventDefault()
+      exit()
+      return
+    }
+    clearTimeout(escapeTimer)
+    escapeTimer = setTimeout(function () {
+      escapeCount = 0
+      announce('Leave this site timed out.')
+    }, ESCAPE_WINDOW)
+    announce('Escape, press ' + times(escapePresses - escapeCount) + ' to leave this site.')
+  }
+
+  function onKeyUp (event) {
+    if (exited || event.key !== 'Shift' || event.isComposing || event.keyCode === 229) return
+    var counts = shiftDown && !shiftUsedAsModifier && !event.ctrlKey && !event.altKey && !event.metaKey
+    shiftDown = false
+    if (!counts) return
+    shiftCount += 1
+    clearTimeout(shiftTimer)
+    if (shiftCount >= SHIFT_PRESSES) {
+      exit()
+      return
+    }
+    shiftTimer = setTimeout(function () {
+      shiftCount = 0
+      announce('Leave this site timed out.')
+    }, SHIFT_WINDOW)
+    announce('Shift, press ' + times(SHIFT_PRESSES - shiftCount) + ' to leave this site.')
+  }
+
+  function resetShift () {
+    if (!shiftCount) return
+    shiftCount = 0
+    clearTimeout(shiftTimer)
+    announce('')
+  }
+
+  function onClick (event) {
+    var target = event.target
+    var link = target && target.closest && target.closest('[data-quick-exit]')
+    if (!link) return
+    event.preventDefault()
+    exit()
+  }
+
+  function onPageShow (event) {
+    // Restored from the back/forward cache after an exit: stay covered and leave again.
+    if (event.persisted && exited) go()
+  }
+
+  // Capture phase on window: registered before any other script, so nothing can stop it.
+  window.addEventListener('keydown', onKeyDown, true)
+  window.addEventListener('keyup', onKeyUp, true)
+  document.addEventListener('click', onClick, true)
+  window.addEventListener('pageshow', onPageShow)
+  window.addEventListener('load', function () {
+    if (window.requestIdleCallback) window.requestIdleCallback(warmUp, { timeout: 1000 })
+    else setTimeout(warmUp, 0)
+  })
+  root.classList.add('app-quick-exit-enabled')
+})()
