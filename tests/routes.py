@@ -8,6 +8,9 @@ from flask import Flask
 # Routes that are not pages a person reads; each says why it is left out.
 EXCLUDED = {
     "/healthz": "a JSON health probe for load balancers, not a page",
+    "/foi.atom": "an Atom feed (XML), not an HTML page; tests/test_foi_feeds.py parses it",
+    "/foi.json": "JSON open data, not an HTML page; tests/test_foi_feeds.py parses it",
+    "/foi.csv": "a CSV download, not an HTML page; tests/test_foi_feeds.py parses it",
 }
 
 

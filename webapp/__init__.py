@@ -45,13 +45,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.before_request(security.reject_oversized_body)
     app.context_processor(layout_context)
 
-    from webapp import health
+    from webapp import foi, health
     from webapp.pages import views as pages
 
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    foi.init_app(app)
 
     wrap_wsgi(app)
+    foi.watch_content_version(app)
     return app
 
 
