@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from bench import home
+from bench import foi, home
 
-BENCHMARKS = {"home": home.run}
+BENCHMARKS = {"home": home.run, "foi": foi.run}
 
 
 def main() -> int:

@@ -65,7 +65,8 @@ SUBJECTS = [
     ("gondolas", "gondola station patrols"), ("mammoths", "the woolly mammoth exhibit theft"),
 ]
 PLACES = ["Northmoor", "Eastbrook", "Fenwick Vale", "Harbourtown", "Little Ashby", "Moorside", "Quarry End", "Westleigh"]
-FICTIONAL_EXEMPTIONS = ["40(2)", "31(1)(a)", "43(2)", "24(1)", "38(1)(a)", "30(1)(a)", "21", "22(1)"]
+FICTIONAL_EXEMPTIONS = ["40(2)", "31(1)(a)", "43(2)", "24(1)", "38(1)(a)", "30(1)(a)"]
+FICTIONAL_EXCEPTIONS = ["12(5)(a)", "12(5)(b)", "12(4)(b)", "13(1)"]
 
 
 def sample_document(number: int, rng: random.Random):
@@ -98,7 +99,8 @@ def sample_document(number: int, rng: random.Random):
         ],
     }
     if outcome in ("disclosed-in-part", "refused", "neither-confirm-nor-deny"):
-        meta["exemptions"] = sorted(set(rng.sample(FICTIONAL_EXEMPTIONS[:6], rng.randrange(1, 3))))
+        pool = FICTIONAL_EXCEPTIONS if meta["regime"] == "EIR" else FICTIONAL_EXEMPTIONS
+        meta["exemptions"] = sorted(rng.sample(pool, rng.randrange(1, 3)))
     body = "I have today decided to disclose the located information to you in full." if outcome == "disclosed-in-full" \
         else f"This is a fictional response about {phrase}, recorded as {OUTCOMES[outcome].lower()}."
     return meta, body

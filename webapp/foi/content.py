@@ -181,14 +181,22 @@ class ResponseDocument:
     updated: dt.date | None = None
     change_note: str = ""
     source: str = ""
+    decision_text: str = ""
 
     @property
     def search_body(self) -> str:
         """Plain text indexed for search besides title and summary."""
-        parts = [self.reference, *self.questions, html_to_text(self.decision_html)]
+        # The reference as words too: engines split "NMC-2024-0518" differently.
+        spaced = re.sub(r"[._-]+", " ", self.reference)
+        parts = [f"{self.reference} {spaced}", *self.questions, self.decision_text]
         parts.extend(answer["text"] for answer in self.answers)
         parts.extend(f"{item['section']} {item['name']}" for item in self.exemptions)
         return "\n".join(parts)
+
+    def document_json(self) -> str:
+        if "_document_json" not in self.__dict__:
+            self.__dict__["_document_json"] = json.dumps(self.document(), ensure_ascii=False, separators=(",", ":"))
+        return self.__dict__["_document_json"]
 
     def document(self) -> dict:
         """What the response page shows beyond the indexed columns (stored as JSON)."""
@@ -207,15 +215,19 @@ class ResponseDocument:
 
     def fingerprint(self) -> str:
         """Changes whenever anything stored for this response would change."""
+        if "_fingerprint" in self.__dict__:
+            return self.__dict__["_fingerprint"]
         payload = {
             "reference": self.reference, "title": self.title, "summary": self.summary,
             "published": self.published.isoformat(), "received": self.received.isoformat(),
             "responded": self.responded.isoformat(), "regime": self.regime, "outcome": self.outcome,
             "updated": self.updated.isoformat() if self.updated else None, "change_note": self.change_note,
-            "document": self.document(), "files": [a.sha256 for a in self.attachments],
-            "source": self.source,
+            "files": [a.sha256 for a in self.attachments], "source": self.source,
         }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8"))
+        digest.update(self.document_json().encode("utf-8"))
+        self.__dict__["_fingerprint"] = digest.hexdigest()
+        return self.__dict__["_fingerprint"]
 
 
 def slugify(text: str) -> str:
@@ -273,13 +285,21 @@ class MarkdownRenderer:
         self.md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
     def render(self, text: str) -> str:
+        return self.render_with_text(text)[0]
+
+    def render_with_text(self, text: str) -> tuple[str, str]:
+        """The safe HTML and its plain text (for the search index)."""
         text = CONTROL_CHARACTERS.sub("", text).strip()
         if not text:
-            return ""
+            return "", ""
         if not self.PLAIN.search(text):
             # One paragraph of plain words: what CommonMark would produce, without the
             # parser (generated samples and many short answers take this path).
-            return f'<p class="govuk-body">{html.escape(text, quote=False)}</p>'
+            return f'<p class="govuk-body">{html.escape(text, quote=False)}</p>', text
+        rendered = self._render_markdown(text)
+        return rendered, html_to_text(rendered)
+
+    def _render_markdown(self, text: str) -> str:
         tokens = self.md.parse(text)
         for token in tokens:
             if token.type in ("heading_open", "heading_close"):
@@ -296,7 +316,7 @@ class MarkdownRenderer:
             if token.type in ("th_open", "td_open"):
                 token.attrs.pop("style", None)  # alignment would need an inline style
         rendered = self.md.renderer.render(tokens, self.md.options, {})
-        return self.sanitise(rendered)
+        return self.sanitise(rendered).rstrip("\n")
 
     @classmethod
     def sanitise(cls, rendered: str) -> str:
@@ -455,7 +475,7 @@ def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | Non
     attachments = _attachments(check, meta.get("attachments"), base_dir)
     related = _related(check, meta.get("related"))
 
-    decision_html = RENDERER.render(body or "")
+    decision_html, decision_text = RENDERER.render_with_text(body or "")
     if not decision_html:
         check.add("body", "the Markdown after the front matter must state the decision")
 
@@ -466,6 +486,7 @@ def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | Non
         responded=responded, regime=regime, outcome=outcome, topics=topics, questions=questions,
         decision_html=decision_html, answers=answers, exemptions=exemptions, attachments=attachments,
         related=related, updated=updated, change_note=change_note, source=source,
+        decision_text=decision_text,
     )
 
 
@@ -577,8 +598,8 @@ def _answers(check: _Checker, value, question_count: int) -> list[dict]:
         if len(text) > 200_000:
             check.add(f"{where}.text", "is too long (200,000 characters at most)")
             continue
-        rendered = RENDERER.render(text)
-        answers.append({"questions": sorted(set(numbers)), "html": rendered, "text": html_to_text(rendered)})
+        rendered, plain = RENDERER.render_with_text(text)
+        answers.append({"questions": sorted(set(numbers)), "html": rendered, "text": plain})
     return answers
 
 

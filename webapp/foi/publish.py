@@ -9,7 +9,6 @@ that is still there but now invalid keeps its last good version.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -62,13 +61,16 @@ def import_path(engine: Engine, path: Path) -> ImportReport:
             report.failed_files += 1
         else:
             documents.append(loaded)
-    publish(engine, documents, report, keep_sources=seen_sources if path.is_dir() else None)
+    # Only responses that came from this folder can have lost their file.
+    scope = f"{root.name}/" if path.is_dir() else None
+    publish(engine, documents, report, keep_sources=seen_sources if path.is_dir() else None, scope=scope)
     return report
 
 
 def publish(engine: Engine, documents: Iterable[ResponseDocument], report: ImportReport | None = None,
-            keep_sources: set[str] | None = None) -> ImportReport:
-    """Upsert ``documents``. With ``keep_sources``, unpublish responses whose source is not in it."""
+            keep_sources: set[str] | None = None, scope: str | None = None) -> ImportReport:
+    """Upsert ``documents``. With ``keep_sources``, unpublish the responses (whose source
+    starts with ``scope``, when given) that are neither in ``documents`` nor in it."""
     report = report or ImportReport()
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     with engine.begin() as connection:
@@ -119,6 +121,7 @@ def publish(engine: Engine, documents: Iterable[ResponseDocument], report: Impor
             gone = [
                 row.id for key, row in existing.items()
                 if row.is_published and key not in seen_keys and row.source not in keep_sources
+                and (scope is None or row.source.startswith(scope))
             ]
             for start in range(0, len(gone), CHUNK):
                 connection.execute(
@@ -137,7 +140,7 @@ def _row(doc: ResponseDocument, now: dt.datetime) -> dict:
         "summary": doc.summary, "published": doc.published, "updated": doc.updated,
         "change_note": doc.change_note, "received": doc.received, "responded": doc.responded,
         "regime": doc.regime, "outcome": doc.outcome,
-        "document": json.dumps(doc.document(), ensure_ascii=False, separators=(",", ":")),
+        "document": doc.document_json(),
         "search_body": doc.search_body, "source": doc.source, "fingerprint": doc.fingerprint(),
         "is_published": True, "imported_at": now,
     }

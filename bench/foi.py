@@ -1,0 +1,121 @@
+"""Issue 3: the disclosure log at 100,000 responses.
+
+1. Generate 100,000 fictional responses (deterministic) and import them: validation,
+   Markdown rendering and the database writes, timed (target ≤ 60 s).
+2. Search latency in-process for a fixed set of queries (target p95 ≤ 25 ms on SQLite).
+3. wrk throughput with gunicorn (2 sync workers) on a response page and on a search
+   results page (target ≥ 2,000 req/s each).
+
+Run it alone: ``flock /tmp/foi-bench.lock .venv/bin/python -m bench foi``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.harness import ROOT, bench_env, gunicorn, wrk
+
+COUNT = 100_000
+TARGET_IMPORT_S = 60.0
+TARGET_P95_MS = 25.0
+TARGET_RPS = 2000
+REPEATS = 15
+
+RESPONSE_PATH = "/foi/01.FOI.23.031828"
+SEARCH_PATH = "/foi?" + urlencode({"q": "hovercraft Harbourtown", "outcome": "disclosed-in-full"})
+
+
+def queries():
+    import datetime as dt
+
+    from webapp.foi.query import LogQuery
+
+    return {
+        "browse newest": LogQuery(),
+        "browse page 2,000": LogQuery(page=2000),
+        "one word": LogQuery(q="hovercraft"),
+        "rare word": LogQuery(q="unicorn"),
+        "two words": LogQuery(q="penguins Harbourtown"),
+        "common word": LogQuery(q="cost"),
+        "relevance": LogQuery(q="pigeon messaging Eastbrook", sort="relevance"),
+        "words + outcome": LogQuery(q="kites", outcomes=("refused", "disclosed-in-part")),
+        "topic": LogQuery(topics=("drones",)),
+        "exemption + dates": LogQuery(exemptions=("40(2)",), published_from=dt.date(2021, 1, 1),
+                                      published_to=dt.date(2022, 12, 31)),
+        "everything": LogQuery(q="submarine", topics=("training", "custody"), outcomes=("not-held",),
+                               published_from=dt.date(2020, 1, 1), sort="oldest"),
+        "no match": LogQuery(q="zeppelin"),
+    }
+
+
+def run(seconds: int = 20) -> bool:
+    from webapp import create_app
+    from webapp.database import upgrade
+    from webapp.extensions import db
+    from webapp.foi.cli import generate
+    from webapp.foi.content import validate
+    from webapp.foi.publish import import_path, publish
+    from webapp.foi.search import backend_for
+
+    env = bench_env()
+    app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"]})
+    with app.app_context():
+        engine = db.engine
+        upgrade(engine)
+        import_path(engine, ROOT / "content" / "foi")
+
+        started = time.perf_counter()
+        records = list(generate(COUNT))
+        generated = time.perf_counter() - started
+
+        started = time.perf_counter()
+        documents = [validate(meta, body, source=f"generated/{meta['reference']}.md") for meta, body in records]
+        bad = [d for d in documents if isinstance(d, list)]
+        validated = time.perf_counter() - started
+        report = publish(engine, [d for d in documents if not isinstance(d, list)])
+        imported = time.perf_counter() - started
+
+        started = time.perf_counter()
+        again = publish(engine, [d for d in documents if not isinstance(d, list)])
+        reimported = time.perf_counter() - started
+
+        backend = backend_for(engine)
+        timings: dict[str, list[float]] = {}
+        totals = {}
+        for name, query in queries().items():
+            backend.search(query)  # warm the page cache of the database file
+            for _ in range(REPEATS):
+                began = time.perf_counter()
+                page = backend.search(query)
+                timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
+            totals[name] = page.total
+    every = sorted(t for values in timings.values() for t in values)
+    p50 = statistics.median(every)
+    p95 = every[int(len(every) * 0.95) - 1]
+
+    with gunicorn("webapp:create_app()", env) as base:
+        response_result = wrk(base + RESPONSE_PATH, seconds)
+        search_result = wrk(base + SEARCH_PATH, seconds)
+
+    print(f"FOI disclosure log at {COUNT:,} responses ({backend.name})")
+    print(f"  generate       {generated:6.1f} s  ({COUNT:,} fictional records)")
+    print(f"  import         {imported:6.1f} s  (validate + render {validated:.1f} s, then the database; "
+          f"{report.added:,} added, {len(bad)} invalid; target ≤ {TARGET_IMPORT_S:.0f} s)")
+    print(f"  re-import      {reimported:6.1f} s  ({again.unchanged:,} unchanged: nothing written)")
+    print(f"  search         p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   (target p95 ≤ {TARGET_P95_MS:.0f} ms; "
+          f"{len(every)} searches)")
+    for name, values in timings.items():
+        values.sort()
+        print(f"    {name:20s} median {statistics.median(values):6.2f} ms   max {values[-1]:6.2f} ms   {totals[name]:>7,} results")
+    print("  gunicorn 2 sync workers, wrk -t2 -c16")
+    print(f"    {RESPONSE_PATH:38s} {response_result.line()}")
+    print(f"    {SEARCH_PATH:38s} {search_result.line()}")
+    return (
+        imported <= TARGET_IMPORT_S and not bad and p95 <= TARGET_P95_MS
+        and response_result.requests_per_second >= TARGET_RPS
+        and search_result.requests_per_second >= TARGET_RPS
+        and not response_result.errors and not search_result.errors
+    )
