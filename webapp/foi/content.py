@@ -316,7 +316,13 @@ class MarkdownRenderer:
             if token.type in ("th_open", "td_open"):
                 token.attrs.pop("style", None)  # alignment would need an inline style
         rendered = self.md.renderer.render(tokens, self.md.options, {})
-        return self.sanitise(rendered).rstrip("\n")
+        safe = self.sanitise(rendered).rstrip("\n")
+        # A wide table scrolls inside a region keyboard users can reach (added after
+        # sanitising: the sanitiser rightly drops role and tabindex from content).
+        return safe.replace(
+            '<table class="govuk-table">',
+            '<div class="app-table-scroll" role="region" aria-label="Table" tabindex="0"><table class="govuk-table">',
+        ).replace("</table>", "</table></div>")
 
     @classmethod
     def sanitise(cls, rendered: str) -> str:

@@ -29,7 +29,7 @@ class LogQuery:
     exemptions: tuple[str, ...] = ()
     published_from: dt.date | None = None
     published_to: dt.date | None = None
-    sort: str = "newest"
+    sort: str = "newest"  # parse() makes "relevance" the default when there are words
     page: int = 1
 
     @property
@@ -85,7 +85,8 @@ def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQue
             return ()
         unknown = [v for v in values if v not in known]
         if unknown:
-            error(name, anchor, f"Select a {label} from the list")
+            article = "an" if label[0] in "aeiou" else "a"
+            error(name, anchor, f"Select {article} {label} from the list")
         return tuple(dict.fromkeys(v for v in values if v in known))
 
     chosen_topics = choices("topic", topics, "topic", "topic")
@@ -99,11 +100,12 @@ def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQue
     if start and end and end < start:
         error("published-to", "published-to-day", "Published to must be the same as or after published from")
 
-    sort = args.get("sort") or "newest"
-    form["sort"] = sort if sort in SORTS else "newest"
+    default_sort = "relevance" if TERM.search(q) else "newest"
+    sort = args.get("sort") or default_sort
+    form["sort"] = sort if sort in SORTS else default_sort
     if sort not in SORTS:
         error("sort", "sort", "Select how to sort the responses from the list")
-        sort = "newest"
+        sort = default_sort
 
     page_text = (args.get("page") or "1").strip()
     page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
@@ -153,8 +155,8 @@ def query_string(query: LogQuery, **changes) -> str:
         if value:
             values.update({f"{name}-day": value.day, f"{name}-month": value.month, f"{name}-year": value.year})
     values.update(changes)
-    if values.get("sort") == "newest":
-        values.pop("sort")
+    if values.get("sort") == ("relevance" if query.terms else "newest"):
+        values.pop("sort")  # the default for this search
     if values.get("page") == 1:
         values.pop("page")
     pairs = []

@@ -155,41 +155,63 @@ class SearchBackend:
 
 
 class SqliteSearch(SearchBackend):
+    """FTS5. Only published responses are in the index (the triggers see to it), so a
+    text search without other filters never touches ``foi_response`` until it has the
+    page of ids; with filters, the index drives the join (CROSS JOIN fixes the order)."""
+
     name = "sqlite-fts5"
+    SOURCE = "FROM foi_fts CROSS JOIN foi_response r ON r.id = foi_fts.rowid"
 
     @staticmethod
     def match(query: LogQuery) -> str:
         # Each word quoted: FTS5 query syntax in what people type means nothing.
         return " ".join(f'"{term}"' for term in query.terms)
 
-    def _order(self, query: LogQuery) -> str:
-        if query.effective_sort == "relevance":
-            return "foi_fts.rank, r.published DESC, r.id DESC"
-        return self.order(query)
+    def _text_parts(self, query: LogQuery):
+        clauses, params, expanding = self.filters(query)
+        clauses = clauses[1:]  # is_published: the index holds published responses only
+        params.pop("published_flag")
+        params["match"] = self.match(query)
+        return clauses, params, expanding
+
+    def _id_sql(self, query: LogQuery, clauses: list[str]) -> str:
+        if query.effective_sort == "relevance" and not clauses:
+            return "SELECT rowid FROM foi_fts WHERE foi_fts MATCH :match ORDER BY rank"
+        order = "foi_fts.rank" if query.effective_sort == "relevance" else self.order(query)
+        where = " AND ".join(["foi_fts MATCH :match", *clauses])
+        return f"SELECT r.id {self.SOURCE} WHERE {where} ORDER BY {order}"
 
     def _text_search(self, connection, query, limit, offset):
-        clauses, params, expanding = self.filters(query)
-        params["match"] = self.match(query)
-        where = " AND ".join(["foi_fts MATCH :match", *clauses])
-        source = "FROM foi_fts JOIN foi_response r ON r.id = foi_fts.rowid"
-        total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
+        clauses, params, expanding = self._text_parts(query)
+        if clauses:
+            count_sql = f"SELECT count(*) {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])}"
+        else:
+            count_sql = "SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"
+        total = connection.execute(self.statement(count_sql, expanding), params).scalar_one()
         if offset >= total:
+            return total, []
+        # Order and limit on ids first; then mark up only the rows shown.
+        ids = list(connection.execute(
+            self.statement(self._id_sql(query, clauses) + " LIMIT :limit OFFSET :offset", expanding),
+            {**params, "limit": limit, "offset": offset}).scalars())
+        if not ids:
             return total, []
         rows = connection.execute(self.statement(
             f"SELECT {self.COLUMNS}, highlight(foi_fts, 0, char(2), char(3)) AS title_marked, "
             f"highlight(foi_fts, 1, char(2), char(3)) AS summary_marked, "
             f"snippet(foi_fts, 2, char(2), char(3), '…', 24) AS snippet "
-            f"{source} WHERE {where} ORDER BY {self._order(query)} LIMIT :limit OFFSET :offset",
-            expanding), {**params, "limit": limit, "offset": offset}).all()
+            f"{self.SOURCE} WHERE foi_fts MATCH :match AND foi_fts.rowid IN :ids", ["ids"]),
+            {"match": params["match"], "ids": ids}).all()
+        position = {response_id: index for index, response_id in enumerate(ids)}
+        rows.sort(key=lambda row: position[row.id])
         return total, rows
 
     def _ids(self, connection, query):
-        clauses, params, expanding = self.filters(query)
         if query.terms:
-            params["match"] = self.match(query)
-            sql = (f"SELECT r.id FROM foi_fts JOIN foi_response r ON r.id = foi_fts.rowid "
-                   f"WHERE foi_fts MATCH :match AND {' AND '.join(clauses)} ORDER BY {self._order(query)}")
+            clauses, params, expanding = self._text_parts(query)
+            sql = self._id_sql(query, clauses)
         else:
+            clauses, params, expanding = self.filters(query)
             sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self.order(query)}"
         return list(connection.execute(self.statement(sql, expanding), params).scalars())
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.foi import feeds
 from webapp.foi.catalogue import facets
-from webapp.foi.content import OUTCOME_COLOURS, OUTCOMES, REGIMES
-from webapp.foi.models import FoiAttachment, FoiResponse, FoiTopic
+from webapp.foi.content import OUTCOME_COLOURS, OUTCOMES, REGIMES, slugify
+from webapp.foi.models import FoiAttachment, FoiResponse
 from webapp.foi.query import SORTS, ParsedQuery, parse, query_string
 from webapp.foi.search import backend_for
 from webapp.page_cache import cacheable
@@ -164,9 +164,7 @@ def response(reference: str):
     if row.reference != reference:
         return redirect(url_for("foi.response", reference=row.reference), 301)
     document = json.loads(row.document)
-    topics = db.session.execute(
-        select(FoiTopic.slug, FoiTopic.name).where(FoiTopic.response_id == row.id)
-    ).all()
+    topics = [(slugify(name), name) for name in document["topics"]]
     return render_template(
         "foi/response.html", response=row, document=document, topics=topics,
         related=_related(document["related"]),

@@ -22,15 +22,18 @@ SQLITE_INDEX = [
         title, summary, search_body, content='foi_response', content_rowid='id',
         tokenize='porter unicode61 remove_diacritics 2')""",
     # External content: the triggers copy title/summary/search_body into the index.
-    """CREATE TRIGGER foi_response_ai AFTER INSERT ON foi_response BEGIN
+    # Only published responses are indexed, so a text search needs no join to filter them.
+    """CREATE TRIGGER foi_response_ai AFTER INSERT ON foi_response WHEN new.is_published BEGIN
         INSERT INTO foi_fts(rowid, title, summary, search_body) VALUES (new.id, new.title, new.summary, new.search_body);
     END""",
-    """CREATE TRIGGER foi_response_ad AFTER DELETE ON foi_response BEGIN
+    """CREATE TRIGGER foi_response_ad AFTER DELETE ON foi_response WHEN old.is_published BEGIN
         INSERT INTO foi_fts(foi_fts, rowid, title, summary, search_body) VALUES ('delete', old.id, old.title, old.summary, old.search_body);
     END""",
-    """CREATE TRIGGER foi_response_au AFTER UPDATE OF title, summary, search_body ON foi_response BEGIN
-        INSERT INTO foi_fts(foi_fts, rowid, title, summary, search_body) VALUES ('delete', old.id, old.title, old.summary, old.search_body);
-        INSERT INTO foi_fts(rowid, title, summary, search_body) VALUES (new.id, new.title, new.summary, new.search_body);
+    """CREATE TRIGGER foi_response_au AFTER UPDATE ON foi_response BEGIN
+        INSERT INTO foi_fts(foi_fts, rowid, title, summary, search_body)
+            SELECT 'delete', old.id, old.title, old.summary, old.search_body WHERE old.is_published;
+        INSERT INTO foi_fts(rowid, title, summary, search_body)
+            SELECT new.id, new.title, new.summary, new.search_body WHERE new.is_published;
     END""",
     # Title matches count most, then the summary, then the request and answers.
     "INSERT INTO foi_fts(foi_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)')",
@@ -47,26 +50,28 @@ POSTGRES_INDEX = [
 
 
 def upgrade() -> None:
+    # Small columns that filters and sorting read come first, large text last: SQLite
+    # then reads a row's filter columns without following its overflow pages.
     op.create_table(
         "foi_response",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("reference", sa.String(64), nullable=False, unique=True),
-        sa.Column("reference_key", sa.String(64), nullable=False, unique=True),
-        sa.Column("title", sa.String(200), nullable=False),
-        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("is_published", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("published", sa.Date, nullable=False),
+        sa.Column("outcome", sa.String(40), nullable=False),
+        sa.Column("regime", sa.String(8), nullable=False),
         sa.Column("updated", sa.Date, nullable=True),
-        sa.Column("change_note", sa.Text, nullable=False, server_default=""),
         sa.Column("received", sa.Date, nullable=False),
         sa.Column("responded", sa.Date, nullable=False),
-        sa.Column("regime", sa.String(8), nullable=False),
-        sa.Column("outcome", sa.String(40), nullable=False),
-        sa.Column("document", sa.Text, nullable=False),
-        sa.Column("search_body", sa.Text, nullable=False),
-        sa.Column("source", sa.String(1000), nullable=False),
+        sa.Column("reference", sa.String(64), nullable=False, unique=True),
+        sa.Column("reference_key", sa.String(64), nullable=False, unique=True),
         sa.Column("fingerprint", sa.String(64), nullable=False),
-        sa.Column("is_published", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("imported_at", sa.DateTime, nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("change_note", sa.Text, nullable=False, server_default=""),
+        sa.Column("source", sa.String(1000), nullable=False),
+        sa.Column("search_body", sa.Text, nullable=False),
+        sa.Column("document", sa.Text, nullable=False),
     )
     op.create_index("ix_foi_response_published", "foi_response", ["is_published", "published", "id"])
     op.create_index("ix_foi_response_outcome", "foi_response", ["outcome", "published"])
