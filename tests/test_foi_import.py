@@ -178,3 +178,15 @@ def test_importing_another_folder_leaves_the_first_alone(app, runner, tmp_path):
     result = runner.invoke(args=["foi", "import", str(tmp_path / "two")])
     assert "0 unpublished" in result.output
     assert all(r.is_published for r in rows(app).values())
+
+
+def test_foi_settings_are_read_and_checked():
+    import pytest
+
+    from webapp.config import ConfigError, load
+
+    settings = load({"FOI_CONTENT_DIR": "/srv/foi", "FOI_VERSION_TTL": "0.5"})
+    assert settings["FOI_CONTENT_DIR"] == "/srv/foi" and settings["FOI_VERSION_TTL"] == 0.5
+    assert load({})["FOI_CONTENT_DIR"].endswith("content/foi") and load({})["FOI_VERSION_TTL"] == 1.0
+    with pytest.raises(ConfigError, match="FOI_VERSION_TTL must be a number of seconds"):
+        load({"FOI_VERSION_TTL": "soon"})
