@@ -280,3 +280,9 @@ def test_page_numbers_with_ellipses():
 
 def test_the_home_and_404_pages_link_to_the_log(client):
     assert soup(client.get("/")).select_one("main a[href='/foi']") is not None
+
+
+def test_an_empty_log_says_so(tmp_path):
+    page = soup(make_app(tmp_path).test_client().get("/foi"))
+    assert text(page.select_one("#result-count")) == "0 responses"
+    assert text(page.select_one("#results p.govuk-body")) == "No responses have been published yet. Please come back later."

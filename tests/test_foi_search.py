@@ -152,3 +152,23 @@ def test_pagination_edges(search_app):
     text_pages = search(search_app, q="fictional", page=2)
     assert text_pages.total > 20 and len(text_pages.hits) == min(20, text_pages.total - 20)
     assert search(search_app, q="fictional", page=99).hits == []
+
+
+def test_very_broad_searches_fall_back_to_newest_first(search_app, monkeypatch):
+    from webapp.foi import search as search_module
+
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 1)
+    page = search(search_app, q="lighthouse", sort="relevance")
+    assert page.sort == "newest" and page.relevance_dropped
+    assert [hit.reference for hit in page.hits] == ["REL-ANSWER", "REL-TITLE"]
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 5000)
+    assert search(search_app, q="lighthouse", sort="relevance").sort == "relevance"
+
+
+def test_dense_matches_take_the_date_index_path(search_app, monkeypatch):
+    """When most responses match, newest-first walks the date index (SQLite): same answer."""
+    expected = references(search_app, q="fictional")
+    assert len(expected) >= 9
+    monkeypatch.setattr(SqliteSearch, "DENSE", 0.0)
+    assert references(search_app, q="fictional") == expected
+    assert references(search_app, q="fictional", sort="oldest") == list(reversed(expected))

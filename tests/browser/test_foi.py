@@ -129,3 +129,20 @@ def test_script_in_markdown_never_executes(page):
     assert page.locator("main script, main img, main svg[onload]").count() == 0
     assert page.url.endswith(f"/foi/{HOSTILE}")
     # Nothing was even blocked by the CSP: the page fixture fails on any violation.
+
+
+def test_a_log_with_nothing_published_is_accessible(browser, tmp_path):
+    """A fresh site, before any import: its own server, watched like every page."""
+    from tests.browser.conftest import LiveServer, watch
+    from tests.conftest import make_app
+
+    with LiveServer(make_app(tmp_path)) as server:
+        context = browser.new_context(base_url=server.url)
+        empty = watch(context.new_page(), server.url)
+        empty.goto("/foi")
+        assert empty.locator("#result-count").inner_text() == "0 responses"
+        assert empty.locator("#results p.govuk-body").first.inner_text() == "No responses have been published yet. Please come back later."
+        assert_accessible(empty, state="(nothing published)")
+        problems = empty.problems
+        context.close()
+    assert problems == []

@@ -186,11 +186,12 @@ class ResponseDocument:
     @property
     def search_body(self) -> str:
         """Plain text indexed for search besides title and summary."""
-        # The reference as words too: engines split "NMC-2024-0518" differently.
-        spaced = re.sub(r"[._-]+", " ", self.reference)
-        parts = [f"{self.reference} {spaced}", *self.questions, self.decision_text]
+        parts = [*self.questions, self.decision_text]
         parts.extend(answer["text"] for answer in self.answers)
         parts.extend(f"{item['section']} {item['name']}" for item in self.exemptions)
+        # The reference last (snippets start with the request), and as words too:
+        # the engines split "NMC-2024-0518" differently.
+        parts.append(f"{self.reference} {re.sub(r'[._-]+', ' ', self.reference)}")
         return "\n".join(parts)
 
     def document_json(self) -> str:

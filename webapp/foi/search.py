@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
 from sqlalchemy import Engine, bindparam, text
@@ -22,6 +22,9 @@ from webapp.foi.query import LogQuery
 
 PER_PAGE = 20
 START, STOP = "\x02", "\x03"
+# Ranking every match costs time in proportion to the matches; past this many, a search
+# is shown newest first (the page says so) and more words or filters bring ranking back.
+RELEVANCE_LIMIT = 5000
 
 
 @dataclass
@@ -44,6 +47,11 @@ class SearchPage:
     hits: list[Hit]
     page: int
     per_page: int
+    sort: str = "newest"  # the order actually used
+
+    @property
+    def relevance_dropped(self) -> bool:
+        return self.sort != "relevance" and self.total > RELEVANCE_LIMIT
 
     @property
     def pages(self) -> int:
@@ -113,7 +121,9 @@ class SearchBackend:
         page = query.page if page is None else page
         with self.engine.connect() as connection:
             if query.terms:
-                total, rows = self._text_search(connection, query, per_page, (page - 1) * per_page)
+                total = self._text_count(connection, query)
+                query = self.affordable(query, total)
+                rows = self._text_page(connection, query, total, per_page, (page - 1) * per_page) if (page - 1) * per_page < total else []
             else:
                 total, rows = self._browse(connection, query, per_page, (page - 1) * per_page)
         hits = [
@@ -126,7 +136,13 @@ class SearchBackend:
             )
             for row in rows
         ]
-        return SearchPage(total=total, hits=hits, page=page, per_page=per_page)
+        return SearchPage(total=total, hits=hits, page=page, per_page=per_page, sort=query.effective_sort)
+
+    @staticmethod
+    def affordable(query: LogQuery, total: int) -> LogQuery:
+        if query.effective_sort == "relevance" and total > RELEVANCE_LIMIT:
+            return replace(query, sort="newest")
+        return query
 
     def all_ids(self, query: LogQuery) -> list[int]:
         """Every matching id in the query's order (the CSV export)."""
@@ -147,7 +163,10 @@ class SearchBackend:
             expanding), {**params, "limit": limit, "offset": offset}).all()
         return total, rows
 
-    def _text_search(self, connection, query, limit, offset):
+    def _text_count(self, connection, query) -> int:
+        raise NotImplementedError
+
+    def _text_page(self, connection, query, total, limit, offset):
         raise NotImplementedError
 
     def _ids(self, connection, query):
@@ -156,60 +175,116 @@ class SearchBackend:
 
 class SqliteSearch(SearchBackend):
     """FTS5. Only published responses are in the index (the triggers see to it), so a
-    text search without other filters never touches ``foi_response`` until it has the
-    page of ids; with filters, the index drives the join (CROSS JOIN fixes the order)."""
+    text search without other filters never reads ``foi_response`` for its count. With
+    filters, the index drives the join (CROSS JOIN fixes the order) through a small
+    covering index; when most responses match, newest-first walks the date index and asks
+    the search index about each row instead."""
 
     name = "sqlite-fts5"
-    SOURCE = "FROM foi_fts CROSS JOIN foi_response r ON r.id = foi_fts.rowid"
+    SOURCE = "FROM foi_fts CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = foi_fts.rowid"
+    DENSE = 0.1  # share of all responses matched above which the date index leads
 
     @staticmethod
     def match(query: LogQuery) -> str:
         # Each word quoted: FTS5 query syntax in what people type means nothing.
         return " ".join(f'"{term}"' for term in query.terms)
 
+    def filters(self, query: LogQuery, per_row: bool = False):
+        clauses, params, expanding = super().filters(query)
+        if per_row:  # one response at a time: look its topics up by primary key
+            clauses = [
+                c.replace("r.id IN (SELECT t.response_id FROM foi_topic t WHERE t.slug IN :topics)",
+                          "EXISTS (SELECT 1 FROM foi_topic t WHERE t.response_id = r.id AND t.slug IN :topics)")
+                 .replace("r.id IN (SELECT e.response_id FROM foi_exemption e WHERE e.section IN :exemptions)",
+                          "EXISTS (SELECT 1 FROM foi_exemption e WHERE e.response_id = r.id AND e.section IN :exemptions)")
+                for c in clauses
+            ]
+        return clauses, params, expanding
+
     def _text_parts(self, query: LogQuery):
-        clauses, params, expanding = self.filters(query)
+        clauses, params, expanding = self.filters(query, per_row=True)
         clauses = clauses[1:]  # is_published: the index holds published responses only
         params.pop("published_flag")
         params["match"] = self.match(query)
         return clauses, params, expanding
 
-    def _id_sql(self, query: LogQuery, clauses: list[str]) -> str:
-        if query.effective_sort == "relevance" and not clauses:
-            return "SELECT rowid FROM foi_fts WHERE foi_fts MATCH :match ORDER BY rank"
-        order = "foi_fts.rank" if query.effective_sort == "relevance" else self.order(query)
-        where = " AND ".join(["foi_fts MATCH :match", *clauses])
-        return f"SELECT r.id {self.SOURCE} WHERE {where} ORDER BY {order}"
-
-    def _text_search(self, connection, query, limit, offset):
+    def _text_count(self, connection, query) -> int:
         clauses, params, expanding = self._text_parts(query)
         if clauses:
-            count_sql = f"SELECT count(*) {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])}"
+            sql = f"SELECT count(*) {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])}"
         else:
-            count_sql = "SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"
-        total = connection.execute(self.statement(count_sql, expanding), params).scalar_one()
-        if offset >= total:
-            return total, []
+            sql = "SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"
+        return connection.execute(self.statement(sql, expanding), params).scalar_one()
+
+    def _id_sql(self, connection, query: LogQuery, clauses: list[str], total: int | None) -> str:
+        if query.effective_sort == "relevance":
+            if not clauses:
+                return "SELECT rowid FROM foi_fts WHERE foi_fts MATCH :match ORDER BY rank"
+            return f"SELECT r.id {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY foi_fts.rank"
+        if total is not None and not clauses and total > self.DENSE * self._published(connection):
+            return ("SELECT r.id FROM foi_response r WHERE r.is_published = 1 AND EXISTS (SELECT 1 FROM foi_fts "
+                    f"WHERE foi_fts MATCH :match AND foi_fts.rowid = r.id) ORDER BY {self.order(query)}")
+        return f"SELECT r.id {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY {self.order(query)}"
+
+    @staticmethod
+    def _published(connection) -> int:
+        return connection.execute(text("SELECT count(*) FROM foi_response WHERE is_published = 1")).scalar_one()
+
+    def _text_page(self, connection, query, total, limit, offset):
+        clauses, params, expanding = self._text_parts(query)
         # Order and limit on ids first; then mark up only the rows shown.
         ids = list(connection.execute(
-            self.statement(self._id_sql(query, clauses) + " LIMIT :limit OFFSET :offset", expanding),
+            self.statement(self._id_sql(connection, query, clauses, total) + " LIMIT :limit OFFSET :offset", expanding),
             {**params, "limit": limit, "offset": offset}).scalars())
         if not ids:
-            return total, []
+            return []
         rows = connection.execute(self.statement(
             f"SELECT {self.COLUMNS}, highlight(foi_fts, 0, char(2), char(3)) AS title_marked, "
             f"highlight(foi_fts, 1, char(2), char(3)) AS summary_marked, "
             f"snippet(foi_fts, 2, char(2), char(3), '…', 24) AS snippet "
-            f"{self.SOURCE} WHERE foi_fts MATCH :match AND foi_fts.rowid IN :ids", ["ids"]),
+            f"FROM foi_fts CROSS JOIN foi_response r ON r.id = foi_fts.rowid "
+            f"WHERE foi_fts MATCH :match AND foi_fts.rowid IN :ids", ["ids"]),
             {"match": params["match"], "ids": ids}).all()
         position = {response_id: index for index, response_id in enumerate(ids)}
         rows.sort(key=lambda row: position[row.id])
-        return total, rows
+        return rows
+
+    def _browse(self, connection, query, limit, offset):
+        if not (query.topics or query.exemptions):
+            return super()._browse(connection, query, limit, offset)
+        # Lead with the facet's own index: the responses with that topic or exemption.
+        clauses, params, expanding = self.filters(query, per_row=True)
+        if query.topics:
+            lead = "SELECT DISTINCT t.response_id AS id FROM foi_topic t WHERE t.slug IN :topics"
+            clauses = [c for c in clauses if "foi_topic" not in c]
+        else:
+            lead = "SELECT DISTINCT e.response_id AS id FROM foi_exemption e WHERE e.section IN :exemptions"
+            clauses = [c for c in clauses if "foi_exemption" not in c]
+        source = f"FROM ({lead}) f CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = f.id"
+        where = " AND ".join(clauses)
+        total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
+        if offset >= total:
+            return total, []
+        ids = list(connection.execute(self.statement(
+            f"SELECT r.id {source} WHERE {where} ORDER BY {self.order(query)} LIMIT :limit OFFSET :offset", expanding),
+            {**params, "limit": limit, "offset": offset}).scalars())
+        return total, self._rows(connection, ids)
+
+    def _rows(self, connection, ids):
+        if not ids:
+            return []
+        rows = connection.execute(self.statement(
+            f"SELECT {self.COLUMNS}, r.title AS title_marked, r.summary AS summary_marked FROM foi_response r "
+            f"WHERE r.id IN :ids", ["ids"]), {"ids": ids}).all()
+        position = {response_id: index for index, response_id in enumerate(ids)}
+        rows.sort(key=lambda row: position[row.id])
+        return rows
 
     def _ids(self, connection, query):
         if query.terms:
             clauses, params, expanding = self._text_parts(query)
-            sql = self._id_sql(query, clauses)
+            query = self.affordable(query, self._text_count(connection, query))
+            sql = self._id_sql(connection, query, clauses, None)
         else:
             clauses, params, expanding = self.filters(query)
             sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self.order(query)}"
@@ -226,15 +301,20 @@ class PostgresSearch(SearchBackend):
             return "ts_rank_cd(r.search_vector, plainto_tsquery('english', :terms)) DESC, r.published DESC, r.id DESC"
         return self.order(query)
 
-    def _text_search(self, connection, query, limit, offset):
+    def _text_where(self, query):
         clauses, params, expanding = self.filters(query)
         params["terms"] = " ".join(query.terms)
         where = " AND ".join(["r.search_vector @@ plainto_tsquery('english', :terms)", *clauses])
-        total = connection.execute(
+        return where, params, expanding
+
+    def _text_count(self, connection, query) -> int:
+        where, params, expanding = self._text_where(query)
+        return connection.execute(
             self.statement(f"SELECT count(*) FROM foi_response r WHERE {where}", expanding), params
         ).scalar_one()
-        if offset >= total:
-            return total, []
+
+    def _text_page(self, connection, query, total, limit, offset):
+        where, params, expanding = self._text_where(query)
         # Rank and limit first; build headlines only for the rows shown.
         ids = list(connection.execute(self.statement(
             f"SELECT r.id FROM foi_response r WHERE {where} ORDER BY {self._order(query)} LIMIT :limit OFFSET :offset",
@@ -248,11 +328,12 @@ class PostgresSearch(SearchBackend):
             {"terms": params["terms"], "ids": ids, "headline": self.HEADLINE, "snippet": self.SNIPPET}).all()
         position = {response_id: index for index, response_id in enumerate(ids)}
         rows.sort(key=lambda row: position[row.id])
-        return total, rows
+        return rows
 
     def _ids(self, connection, query):
         clauses, params, expanding = self.filters(query)
         if query.terms:
+            query = self.affordable(query, self._text_count(connection, query))
             params["terms"] = " ".join(query.terms)
             clauses.insert(0, "r.search_vector @@ plainto_tsquery('english', :terms)")
         sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self._order(query)}"

@@ -18,7 +18,7 @@ from webapp.foi.catalogue import facets
 from webapp.foi.content import OUTCOME_COLOURS, OUTCOMES, REGIMES, slugify
 from webapp.foi.models import FoiAttachment, FoiResponse
 from webapp.foi.query import SORTS, ParsedQuery, parse, query_string
-from webapp.foi.search import backend_for
+from webapp.foi.search import RELEVANCE_LIMIT, backend_for
 from webapp.page_cache import cacheable
 
 bp = Blueprint("foi", __name__)
@@ -45,6 +45,7 @@ def outcome_labels() -> dict:
     return {
         "foi_outcomes": OUTCOMES, "foi_outcome_colours": OUTCOME_COLOURS, "foi_regimes": REGIMES,
         "foi_page_numbers": page_numbers, "foi_sort_label": sort_label, "foi_date_items": date_items,
+        "relevance_limit": RELEVANCE_LIMIT,
     }
 
 
@@ -60,8 +61,8 @@ def page_numbers(current: int, last: int) -> list[int | None]:
     return numbers
 
 
-def sort_label(query) -> str:
-    return SORTS[query.effective_sort].lower()
+def sort_label(sort: str) -> str:
+    return SORTS[sort].lower()
 
 
 def date_items(parsed: ParsedQuery, name: str) -> list[dict]:
