@@ -8,6 +8,7 @@ so an import in any process reaches every worker within about a second.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -88,6 +89,4 @@ def facets(engine: Engine, version: object) -> Facets:
 
 
 def _section_key(section: str) -> tuple:
-    import re
-
     return tuple(int(n) if n.isdigit() else n for n in re.findall(r"\d+|[A-Za-z]+", section))

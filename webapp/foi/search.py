@@ -48,10 +48,7 @@ class SearchPage:
     page: int
     per_page: int
     sort: str = "newest"  # the order actually used
-
-    @property
-    def relevance_dropped(self) -> bool:
-        return self.sort != "relevance" and self.total > RELEVANCE_LIMIT
+    relevance_dropped: bool = False  # most relevant was asked for, but too much matched
 
     @property
     def pages(self) -> int:
@@ -119,11 +116,10 @@ class SearchBackend:
 
     def search(self, query: LogQuery, per_page: int = PER_PAGE, page: int | None = None) -> SearchPage:
         page = query.page if page is None else page
+        asked = query.effective_sort
         with self.engine.connect() as connection:
             if query.terms:
-                total = self._text_count(connection, query)
-                query = self.affordable(query, total)
-                rows = self._text_page(connection, query, total, per_page, (page - 1) * per_page) if (page - 1) * per_page < total else []
+                total, rows, query = self._text_search(connection, query, per_page, (page - 1) * per_page)
             else:
                 total, rows = self._browse(connection, query, per_page, (page - 1) * per_page)
         hits = [
@@ -136,7 +132,8 @@ class SearchBackend:
             )
             for row in rows
         ]
-        return SearchPage(total=total, hits=hits, page=page, per_page=per_page, sort=query.effective_sort)
+        return SearchPage(total=total, hits=hits, page=page, per_page=per_page, sort=query.effective_sort,
+                          relevance_dropped=asked == "relevance" and query.effective_sort != "relevance")
 
     @staticmethod
     def affordable(query: LogQuery, total: int) -> LogQuery:
@@ -162,6 +159,13 @@ class SearchBackend:
             f"FROM foi_response r WHERE {where} ORDER BY {self.order(query)} LIMIT :limit OFFSET :offset",
             expanding), {**params, "limit": limit, "offset": offset}).all()
         return total, rows
+
+    def _text_search(self, connection, query, limit, offset):
+        """(total, rows of the page, the query as run): count, then rank the page."""
+        total = self._text_count(connection, query)
+        query = self.affordable(query, total)
+        rows = self._text_page(connection, query, total, limit, offset) if offset < total else []
+        return total, rows, query
 
     def _text_count(self, connection, query) -> int:
         raise NotImplementedError
@@ -230,14 +234,34 @@ class SqliteSearch(SearchBackend):
     def _published(connection) -> int:
         return connection.execute(text("SELECT count(*) FROM foi_response WHERE is_published = 1")).scalar_one()
 
-    def _text_page(self, connection, query, total, limit, offset):
+    def _text_search(self, connection, query, limit, offset):
         clauses, params, expanding = self._text_parts(query)
-        # Order and limit on ids first; then mark up only the rows shown.
-        ids = list(connection.execute(
+        # Ranking costs in proportion to what the index matches, filters or not.
+        matched = connection.execute(text("SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"),
+                                     {"match": params["match"]}).scalar_one()
+        query = self.affordable(query, matched)
+        if not clauses:
+            total = matched
+            ids = self._page_ids(connection, query, clauses, params, expanding, total, limit, offset) if offset < total else []
+        else:
+            # One pass: the page and the count together.
+            found = connection.execute(self.statement(
+                self._id_sql(connection, query, clauses, None).replace("SELECT r.id ", "SELECT r.id, count(*) OVER () AS total ", 1)
+                + " LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).all()
+            ids = [row.id for row in found]
+            total = found[0].total if found else self._text_count(connection, query)
+        return total, self._text_rows(connection, params["match"], ids), query
+
+    def _page_ids(self, connection, query, clauses, params, expanding, total, limit, offset):
+        return list(connection.execute(
             self.statement(self._id_sql(connection, query, clauses, total) + " LIMIT :limit OFFSET :offset", expanding),
             {**params, "limit": limit, "offset": offset}).scalars())
+
+    def _text_rows(self, connection, match, ids):
+        """The page's rows with the matching words marked, in the order of ``ids``."""
         if not ids:
             return []
+        params = {"match": match}
         rows = connection.execute(self.statement(
             f"SELECT {self.COLUMNS}, highlight(foi_fts, 0, char(2), char(3)) AS title_marked, "
             f"highlight(foi_fts, 1, char(2), char(3)) AS summary_marked, "
@@ -262,13 +286,14 @@ class SqliteSearch(SearchBackend):
             clauses = [c for c in clauses if "foi_exemption" not in c]
         source = f"FROM ({lead}) f CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = f.id"
         where = " AND ".join(clauses)
-        total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
-        if offset >= total:
-            return total, []
-        ids = list(connection.execute(self.statement(
-            f"SELECT r.id {source} WHERE {where} ORDER BY {self.order(query)} LIMIT :limit OFFSET :offset", expanding),
-            {**params, "limit": limit, "offset": offset}).scalars())
-        return total, self._rows(connection, ids)
+        found = connection.execute(self.statement(
+            f"SELECT r.id, count(*) OVER () AS total {source} WHERE {where} ORDER BY {self.order(query)} "
+            f"LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).all()
+        if found:
+            total = found[0].total
+        else:
+            total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
+        return total, self._rows(connection, [row.id for row in found])
 
     def _rows(self, connection, ids):
         if not ids:
@@ -283,7 +308,9 @@ class SqliteSearch(SearchBackend):
     def _ids(self, connection, query):
         if query.terms:
             clauses, params, expanding = self._text_parts(query)
-            query = self.affordable(query, self._text_count(connection, query))
+            matched = connection.execute(text("SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"),
+                                         {"match": params["match"]}).scalar_one()
+            query = self.affordable(query, matched)
             sql = self._id_sql(connection, query, clauses, None)
         else:
             clauses, params, expanding = self.filters(query)
