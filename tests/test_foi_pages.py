@@ -286,3 +286,14 @@ def test_an_empty_log_says_so(tmp_path):
     page = soup(make_app(tmp_path).test_client().get("/foi"))
     assert text(page.select_one("#result-count")) == "0 responses"
     assert text(page.select_one("#results p.govuk-body")) == "No responses have been published yet. Please come back later."
+
+
+def test_a_very_broad_search_says_it_is_newest_first(client, monkeypatch):
+    from webapp.foi import search as search_module
+
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 2)
+    page = soup(client.get("/foi?q=fictional"))
+    note = page.select_one("#results .govuk-inset-text")
+    assert text(note).startswith("Your search matches so many responses")
+    assert "newest first" in text(note)
+    assert page.select_one("select#sort option[selected]")["value"] == "relevance"  # what was asked is kept
