@@ -12,6 +12,7 @@ Run it alone: ``flock /tmp/foi-bench.lock .venv/bin/python -m bench foi``.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -110,16 +111,6 @@ def run(seconds: int = 20) -> bool:
     p50 = statistics.median(every)
     p95 = every[int(len(every) * 0.95) - 1]
 
-    with gunicorn("webapp:create_app()", env) as base:
-        for path in (RESPONSE_PATH, SEARCH_PATH):
-            wrk(base + path, 2)  # each worker's first request builds the filter lists: not measured
-        response_result = wrk(base + RESPONSE_PATH, seconds)
-        search_result = wrk(base + SEARCH_PATH, seconds)
-    engine.dispose()
-    database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
-    for leftover in database.parent.glob(database.name + "*"):
-        leftover.unlink()  # about 430 MB
-
     print(f"FOI disclosure log at {COUNT:,} responses ({backend.name})")
     print(f"  generate       {generated:6.1f} s  ({COUNT:,} fictional records)")
     print(f"  import         {imported:6.1f} s  (validate + render {validated:.1f} s, then the database; "
@@ -130,6 +121,19 @@ def run(seconds: int = 20) -> bool:
     for name, values in timings.items():
         values.sort()
         print(f"    {name:22s} median {statistics.median(values):6.2f} ms   max {values[-1]:6.2f} ms   {totals[name]:>7,} results")
+    sys.stdout.flush()
+    try:
+        with gunicorn("webapp:create_app()", env) as base:
+            for path in (RESPONSE_PATH, SEARCH_PATH):
+                wrk(base + path, 2)  # each worker's first request builds the filter lists: not measured
+            response_result = wrk(base + RESPONSE_PATH, seconds)
+            search_result = wrk(base + SEARCH_PATH, seconds)
+    finally:
+        engine.dispose()
+        database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+        for leftover in database.parent.glob(database.name + "*"):
+            leftover.unlink()  # about 430 MB
+
     print("  gunicorn 2 sync workers, wrk -t2 -c16")
     print(f"    {RESPONSE_PATH:38s} {response_result.line()}")
     print(f"    {SEARCH_PATH:38s} {search_result.line()}")
