@@ -12,6 +12,7 @@ Run it alone: ``flock /tmp/foi-bench.lock .venv/bin/python -m bench foi``.
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -122,10 +123,12 @@ def run(seconds: int = 20) -> bool:
         values.sort()
         print(f"    {name:22s} median {statistics.median(values):6.2f} ms   max {values[-1]:6.2f} ms   {totals[name]:>7,} results")
     sys.stdout.flush()
+    engine.dispose()  # gunicorn's workers open their own connections
     try:
         with gunicorn("webapp:create_app()", env) as base:
             for path in (RESPONSE_PATH, SEARCH_PATH):
-                wrk(base + path, 2)  # each worker's first request builds the filter lists: not measured
+                # Each worker's first request builds the filter lists: warm up, not measured.
+                subprocess.run(["wrk", "-t2", "-c4", "-d3s", base + path], capture_output=True, check=False)
             response_result = wrk(base + RESPONSE_PATH, seconds)
             search_result = wrk(base + SEARCH_PATH, seconds)
     finally:

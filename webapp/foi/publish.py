@@ -137,6 +137,11 @@ def publish(engine: Engine, documents: Iterable[ResponseDocument], report: Impor
             connection.execute(update(FoiState).where(FoiState.id == 1).values(version=FoiState.version + 1))
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
+    if engine.dialect.name == "sqlite" and report.added + report.changed > CHUNK:
+        # A big import leaves a big write-ahead log that every worker's first read would
+        # have to index: fold it into the database now.
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return report
 
 
