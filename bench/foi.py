@@ -67,6 +67,17 @@ def queries(engine):
     return parsed
 
 
+def measure(url: str, seconds: int):
+    """harness.wrk, but a wrk report it cannot read is printed rather than lost."""
+    try:
+        return wrk(url, seconds)
+    except AttributeError:
+        raw = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url], capture_output=True, text=True)
+        print(f"wrk report not understood for {url}:\n{raw.stdout}{raw.stderr}")
+        sys.stdout.flush()
+        raise
+
+
 def run(seconds: int = 20) -> bool:
     from webapp import create_app
     from webapp.database import upgrade
@@ -129,8 +140,8 @@ def run(seconds: int = 20) -> bool:
             for path in (RESPONSE_PATH, SEARCH_PATH):
                 # Each worker's first request builds the filter lists: warm up, not measured.
                 subprocess.run(["wrk", "-t2", "-c4", "-d3s", base + path], capture_output=True, check=False)
-            response_result = wrk(base + RESPONSE_PATH, seconds)
-            search_result = wrk(base + SEARCH_PATH, seconds)
+            response_result = measure(base + RESPONSE_PATH, seconds)
+            search_result = measure(base + SEARCH_PATH, seconds)
     finally:
         engine.dispose()
         database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))

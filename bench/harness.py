@@ -98,8 +98,8 @@ def wrk(url: str, seconds: int = 20, threads: int = 2, connections: int = 16) ->
         check=True, capture_output=True, text=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1))
     errors = ""
     match = re.search(r"(Socket errors:.*|Non-2xx or 3xx responses:.*)", output)
     if match:
