@@ -13,9 +13,9 @@ NODE_STAMP  := node_modules/.installed
 ASSETS      := static/dist/manifest.json
 ASSET_SRC   := $(shell find static/src -type f 2>/dev/null) static/build.mjs
 
-.PHONY: run test bench install assets db chromium wrk clean
+.PHONY: run test bench install assets db content chromium wrk clean
 
-run: install assets db
+run: install assets content
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install assets chromium
@@ -43,6 +43,10 @@ $(ASSETS): $(NODE_STAMP) $(ASSET_SRC)
 
 db: $(PY_STAMP)
 	$(BIN)/flask db upgrade
+
+# Publish the shipped FOI responses (idempotent: unchanged files change nothing).
+content: db
+	$(BIN)/flask foi import content/foi
 
 # Debian's Chromium for the browser tests (Playwright never downloads a browser here).
 chromium:

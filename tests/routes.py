@@ -9,6 +9,9 @@ from flask import Flask
 EXCLUDED = {
     "/healthz": "a JSON health probe for load balancers, not a page",
     "/leave": "the quick exit: a 303 to another site (tests/browser/test_quick_exit.py covers it)",
+    "/foi.atom": "an Atom feed (XML), not an HTML page; tests/test_foi_feeds.py parses it",
+    "/foi.json": "JSON open data, not an HTML page; tests/test_foi_feeds.py parses it",
+    "/foi.csv": "a CSV download, not an HTML page; tests/test_foi_feeds.py parses it",
 }
 
 

@@ -49,7 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.after_request(security.no_store_html)
     app.context_processor(layout_context)
 
-    from webapp import consent, health
+    from webapp import consent, foi, health
     from webapp.feedback import cli as feedback_cli
     from webapp.feedback import views as feedback
     from webapp.pages import views as pages
@@ -61,9 +61,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(feedback.bp)
     feedback_cli.init_app(app)
     app.register_blueprint(quick_exit.bp)
+    foi.init_app(app)
 
     wrap_wsgi(app)
     consent.vary_page_cache(app)
+    foi.watch_content_version(app)
     return app
 
 

@@ -46,6 +46,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise ConfigError(f"{name} must be between 0 and 3600 seconds, got {value}")
+    return value
+
+
 def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
@@ -115,6 +128,8 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "PROXY_FIX": proxy_fix,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
         "PAGE_CACHE_ENTRIES": _int(env, "PAGE_CACHE_ENTRIES", 1024),
+        "FOI_CONTENT_DIR": env.get("FOI_CONTENT_DIR", "").strip() or str(PROJECT_ROOT / "content" / "foi"),
+        "FOI_VERSION_TTL": _float(env, "FOI_VERSION_TTL", 1.0),
         "LOG_LEVEL": (env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         # Cookie consent (webapp/consent/): raising the version asks everyone again.
         "COOKIE_POLICY_VERSION": _int(env, "COOKIE_POLICY_VERSION", 1, minimum=1),

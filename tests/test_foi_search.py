@@ -1,0 +1,174 @@
+"""The same search cases against both engines: SQLite FTS5 and PostgreSQL tsvector.
+
+PostgreSQL runs when TEST_DATABASE_URL is set (``.ci/run`` sets it); otherwise those
+cases skip and say why."""
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import make_app
+from tests.foi_fixtures import SEED, load_shipped, meta, write
+from webapp.extensions import db
+from webapp.foi.publish import import_path, publish
+from webapp.foi.query import LogQuery
+from webapp.foi.search import PostgresSearch, SqliteSearch, backend_for
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def search_app(request, tmp_path):
+    overrides = {}
+    if request.param == "postgresql":
+        overrides["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    app = make_app(tmp_path, **overrides)
+    load_shipped(app)
+    extra = tmp_path / "extra"
+    # Relevance: the word in a title beats the same word deep in an answer.
+    write(extra, "title.md", meta(reference="REL-TITLE", title="Lighthouse keepers employed", published="2024-01-20",
+                                  received="2024-01-01", responded="2024-01-15"))
+    write(extra, "answer.md", meta(reference="REL-ANSWER", title="Coastal buildings",
+                                   answers=[{"questions": [1], "text": "Among many coastal buildings there is one lighthouse."}],
+                                   published="2025-06-01", received="2025-05-01", responded="2025-05-20"))
+    with app.app_context():
+        report = import_path(db.engine, extra)
+        assert not report.problems
+    app.backend_name = request.param
+    return app
+
+
+def search(app, **kwargs):
+    with app.app_context():
+        return backend_for(db.engine).search(LogQuery(**kwargs))
+
+
+def references(app, **kwargs):
+    return [hit.reference for hit in search(app, **kwargs).hits]
+
+
+def test_the_backend_matches_the_database(search_app):
+    with search_app.app_context():
+        backend = backend_for(db.engine)
+    assert isinstance(backend, PostgresSearch if search_app.backend_name == "postgresql" else SqliteSearch)
+
+
+def test_browse_is_newest_first_with_a_count(search_app):
+    page = search(search_app)
+    assert page.total == 12
+    assert [hit.reference for hit in page.hits][:3] == ["REL-ANSWER", "FOI-NMC-25-000981", "NMC-2024-0902"]
+    assert references(search_app, sort="oldest")[0] == SEED
+
+
+def test_a_word_finds_the_response_and_is_highlighted(search_app):
+    page = search(search_app, q="Connect")
+    assert [hit.reference for hit in page.hits] == [SEED]
+    hit = page.hits[0]
+    assert '<mark class="app-highlight">CONNECT</mark>' in hit.title_html
+    assert "<mark" in hit.summary_html and "<mark" in hit.snippet_html
+
+
+def test_stemming_finds_other_forms_of_a_word(search_app):
+    assert references(search_app, q="borough") == [SEED]  # the text says "boroughs"
+    assert references(search_app, q="trialling due diligence") == [SEED]
+
+
+def test_every_word_must_match(search_app):
+    assert references(search_app, q="hovercraft fuel") == ["NMC-2024-0342"]
+    assert references(search_app, q="hovercraft unicorn") == []
+
+
+def test_questions_and_answers_are_searched(search_app):
+    assert references(search_app, q="farrier") == ["FOI-NMC-25-000981"]  # only in questions and answers
+    assert references(search_app, q="Crown Prosecution Service") == [SEED]  # only in an answer
+
+
+def test_most_relevant_puts_title_matches_first(search_app):
+    assert references(search_app, q="lighthouse", sort="relevance") == ["REL-TITLE", "REL-ANSWER"]
+    assert references(search_app, q="lighthouse") == ["REL-ANSWER", "REL-TITLE"]  # newest first
+    assert references(search_app, q="lighthouse", sort="oldest") == ["REL-TITLE", "REL-ANSWER"]
+
+
+def test_reference_numbers_are_searchable(search_app):
+    assert references(search_app, q="NMC-2024-0518") == ["NMC-2024-0518"]
+
+
+@pytest.mark.parametrize("q", ['"', 'connect" OR "x', "NEAR(a b)", "*", "a:b", "-", "connect AND", "'; DROP TABLE x;--", "ünïcödé"])
+def test_query_syntax_in_what_people_type_is_harmless(search_app, q):
+    search(search_app, q=q)  # no error, whatever the engine
+
+
+def test_filter_by_outcome(search_app):
+    assert references(search_app, outcomes=("refused",)) == ["NMC-2024-0518"]
+    assert sorted(references(search_app, outcomes=("refused", "not-held"))) == ["NMC-2024-0455", "NMC-2024-0518"]
+
+
+def test_filter_by_topic(search_app):
+    assert references(search_app, topics=("dogs-and-horses",)) == ["FOI-NMC-25-000981", "NMC-2024-0117"]
+    assert sorted(references(search_app, topics=("drones", "vehicles-and-fleet"))) == ["NMC-2024-0342", "NMC-2024-0902"]
+
+
+def test_filter_by_exemption(search_app):
+    assert references(search_app, exemptions=("40(2)",)) == ["FOI-NMC-25-000981", "NMC-2024-0117"]
+    assert references(search_app, exemptions=("23(5)",)) == ["NMC-2024-0601"]
+
+
+def test_filter_by_published_dates(search_app):
+    assert references(search_app, published_from=dt.date(2024, 6, 1), published_to=dt.date(2024, 8, 31)) == [
+        "NMC-2024-0601", "NMC-2024-0518", "NMC-2024-0455"]
+    assert references(search_app, published_to=dt.date(2023, 12, 31)) == [SEED]
+    assert references(search_app, published_from=dt.date(2024, 8, 2), published_to=dt.date(2024, 8, 2)) == ["NMC-2024-0601"]
+
+
+def test_filters_combine(search_app):
+    assert references(search_app, topics=("dogs-and-horses",), exemptions=("43(2)",)) == ["FOI-NMC-25-000981"]
+    assert references(search_app, q="dogs", outcomes=("disclosed-in-part",), published_to=dt.date(2024, 12, 31)) == ["NMC-2024-0117"]
+    assert references(search_app, q="fuel", outcomes=("refused",)) == []
+    assert references(search_app, q="horses", topics=("dogs-and-horses",), exemptions=("40(2)",),
+                      outcomes=("disclosed-in-part",), published_from=dt.date(2025, 1, 1), sort="relevance") == ["FOI-NMC-25-000981"]
+
+
+def test_unpublished_responses_are_never_found(search_app, tmp_path):
+    with search_app.app_context():
+        report = publish(db.engine, [], keep_sources=set())
+    assert report.unpublished == 12
+    assert search(search_app).total == 0
+    assert search(search_app, q="connect").total == 0
+
+
+def test_pagination_edges(search_app):
+    from webapp.foi.cli import sample_documents
+
+    documents, problems = sample_documents(45)
+    assert not problems
+    with search_app.app_context():
+        publish(db.engine, documents)
+    first = search(search_app)
+    assert (first.total, first.pages, len(first.hits)) == (57, 3, 20)
+    last = search(search_app, page=3)
+    assert len(last.hits) == 17 and not last.past_the_end
+    beyond = search(search_app, page=4)
+    assert beyond.hits == [] and beyond.past_the_end
+    seen = [h.reference for p in (1, 2, 3) for h in search(search_app, page=p).hits]
+    assert len(set(seen)) == 57  # no response on two pages, none missed
+    text_pages = search(search_app, q="fictional", page=2)
+    assert text_pages.total > 20 and len(text_pages.hits) == min(20, text_pages.total - 20)
+    assert search(search_app, q="fictional", page=99).hits == []
+
+
+def test_very_broad_searches_fall_back_to_newest_first(search_app, monkeypatch):
+    from webapp.foi import search as search_module
+
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 1)
+    page = search(search_app, q="lighthouse", sort="relevance")
+    assert page.sort == "newest" and page.relevance_dropped
+    assert [hit.reference for hit in page.hits] == ["REL-ANSWER", "REL-TITLE"]
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 5000)
+    assert search(search_app, q="lighthouse", sort="relevance").sort == "relevance"
+
+
+def test_dense_matches_take_the_date_index_path(search_app, monkeypatch):
+    """When most responses match, newest-first walks the date index (SQLite): same answer."""
+    expected = references(search_app, q="fictional")
+    assert len(expected) >= 9
+    monkeypatch.setattr(SqliteSearch, "DENSE", 0.0)
+    assert references(search_app, q="fictional") == expected
+    assert references(search_app, q="fictional", sort="oldest") == list(reversed(expected))

@@ -1,0 +1,168 @@
+"""The disclosure log's query: read from a GET form's parameters, checked, never trusted.
+
+:func:`parse` turns ``request.args`` into a :class:`LogQuery` and a list of errors in
+the GOV.UK error-summary shape. Whatever was typed is kept (``form``) so the page can
+show it again. Unknown parameters are ignored; a malformed page number means page 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from webapp.foi.content import OUTCOMES
+
+MAX_QUERY = 200
+MAX_VALUES = 50
+SORTS = {"newest": "Newest first", "oldest": "Oldest first", "relevance": "Most relevant"}
+TERM = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    q: str = ""
+    topics: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    exemptions: tuple[str, ...] = ()
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+    sort: str = "newest"  # parse() makes "relevance" the default when there are words
+    page: int = 1
+
+    @property
+    def terms(self) -> list[str]:
+        """The words searched for: letters and digits only, so no query syntax gets through."""
+        return [term[:40] for term in TERM.findall(self.q.lower())][:MAX_TERMS]
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.terms:
+            return "newest"
+        return self.sort
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.topics or self.outcomes or self.exemptions or self.published_from or self.published_to)
+
+
+@dataclass
+class ParsedQuery:
+    query: LogQuery
+    errors: list[dict] = field(default_factory=list)
+    form: dict = field(default_factory=dict)
+
+    def field_error(self, name: str) -> dict | None:
+        for error in self.errors:
+            if error["field"] == name:
+                return {"text": error["text"]}
+        return None
+
+
+DATE_FIELDS = {"published-from": "Published from", "published-to": "Published to"}
+
+
+def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQuery:
+    """``args`` is a MultiDict; ``topics``/``exemptions`` map the known values to their names."""
+    form: dict = {}
+    errors: list[dict] = []
+
+    def error(name: str, href: str, text: str) -> None:
+        errors.append({"field": name, "href": f"#{href}", "text": text})
+
+    q = " ".join((args.get("q") or "").split())
+    form["q"] = q
+    if len(q) > MAX_QUERY:
+        error("q", "q", f"Search terms must be {MAX_QUERY} characters or fewer")
+
+    def choices(name: str, known, label: str, anchor: str) -> tuple[str, ...]:
+        values = [v for v in args.getlist(name) if v][:MAX_VALUES + 1]
+        form[name] = values
+        if len(values) > MAX_VALUES:
+            error(name, anchor, f"Select {MAX_VALUES} {label}s or fewer")
+            return ()
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            article = "an" if label[0] in "aeiou" else "a"
+            error(name, anchor, f"Select {article} {label} from the list")
+        return tuple(dict.fromkeys(v for v in values if v in known))
+
+    chosen_topics = choices("topic", topics, "topic", "topic")
+    chosen_outcomes = choices("outcome", OUTCOMES, "outcome", "outcome")
+    chosen_exemptions = choices("exemption", exemptions, "exemption", "exemption")
+
+    dates = {}
+    for name, label in DATE_FIELDS.items():
+        dates[name] = _date(args, name, label, form, error)
+    start, end = dates["published-from"], dates["published-to"]
+    if start and end and end < start:
+        error("published-to", "published-to-day", "Published to must be the same as or after published from")
+
+    default_sort = "relevance" if TERM.search(q) else "newest"
+    sort = args.get("sort") or default_sort
+    form["sort"] = sort if sort in SORTS else default_sort
+    if sort not in SORTS:
+        error("sort", "sort", "Select how to sort the responses from the list")
+        sort = default_sort
+
+    page_text = (args.get("page") or "1").strip()
+    page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
+    page = max(page, 1)
+
+    query = LogQuery(
+        q=q[:MAX_QUERY], topics=chosen_topics, outcomes=chosen_outcomes, exemptions=chosen_exemptions,
+        published_from=start, published_to=end, sort=sort, page=page,
+    )
+    return ParsedQuery(query=query, errors=errors, form=form)
+
+
+def _date(args, name: str, label: str, form: dict, error) -> dt.date | None:
+    parts = {part: (args.get(f"{name}-{part}") or "").strip()[:10] for part in ("day", "month", "year")}
+    form[name] = parts
+    if not any(parts.values()):
+        return None
+    missing = [part for part in ("day", "month", "year") if not parts[part]]
+    if missing:
+        error(name, f"{name}-{missing[0]}", f"{label} must include a {' and '.join(missing)}")
+        return None
+    if not all(value.isdigit() for value in parts.values()):
+        error(name, f"{name}-day", f"{label} must be a real date")
+        return None
+    year = int(parts["year"])
+    if len(parts["year"]) != 4:
+        error(name, f"{name}-year", "Year must include 4 numbers")
+        return None
+    try:
+        value = dt.date(year, int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        error(name, f"{name}-day", f"{label} must be a real date")
+        return None
+    if value.year < 1900:
+        error(name, f"{name}-year", f"{label} must be after 1900")
+        return None
+    return value
+
+
+def query_string(query: LogQuery, **changes) -> str:
+    """The canonical query string for ``query`` (with ``changes``): shareable, stable."""
+    values = {
+        "q": query.q, "topic": list(query.topics), "outcome": list(query.outcomes),
+        "exemption": list(query.exemptions), "sort": query.sort, "page": query.page,
+    }
+    for name, value in (("published-from", query.published_from), ("published-to", query.published_to)):
+        if value:
+            values.update({f"{name}-day": value.day, f"{name}-month": value.month, f"{name}-year": value.year})
+    values.update(changes)
+    if values.get("sort") == ("relevance" if query.terms else "newest"):
+        values.pop("sort")  # the default for this search
+    if values.get("page") == 1:
+        values.pop("page")
+    pairs = []
+    for key, value in values.items():
+        if isinstance(value, list):
+            pairs.extend((key, item) for item in value)
+        elif value not in (None, ""):
+            pairs.append((key, value))
+    return urlencode(pairs)

@@ -1,0 +1,381 @@
+"""Search and filter the disclosure log: one interface, two engines.
+
+``backend_for(engine)`` returns :class:`SqliteSearch` (FTS5, bm25 ranking, porter
+stemming) or :class:`PostgresSearch` (weighted ``tsvector`` with a GIN index,
+``ts_rank_cd``, English stemming). Both answer :meth:`search` with the same
+:class:`SearchPage`: the total, one page of :class:`Hit`, with the matching words in the
+title, summary and a snippet of the request and answers marked up for highlighting.
+Filters are the same SQL on both: topics (any of), outcomes (any of), exemptions (any
+of), and a published date range; the groups combine with AND.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, replace
+
+from markupsafe import Markup, escape
+from sqlalchemy import Engine, bindparam, text
+
+from webapp.foi.query import LogQuery
+
+PER_PAGE = 20
+START, STOP = "\x02", "\x03"
+# Ranking every match costs time in proportion to the matches; past this many, a search
+# is shown newest first (the page says so) and more words or filters bring ranking back.
+RELEVANCE_LIMIT = 5000
+
+
+@dataclass
+class Hit:
+    id: int
+    reference: str
+    title: str
+    title_html: Markup
+    summary_html: Markup
+    snippet_html: Markup | None
+    published: dt.date
+    updated: dt.date | None
+    outcome: str
+    regime: str
+
+
+@dataclass
+class SearchPage:
+    total: int
+    hits: list[Hit]
+    page: int
+    per_page: int
+    sort: str = "newest"  # the order actually used
+    relevance_dropped: bool = False  # most relevant was asked for, but too much matched
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def past_the_end(self) -> bool:
+        return self.page > self.pages
+
+
+def highlighted(value: str | None) -> Markup:
+    """Escape ``value``, then turn the engine's markers into ``<mark>`` elements."""
+    if value is None:
+        return Markup("")
+    escaped = str(escape(value))
+    opened = escaped.count(START)
+    escaped = escaped.replace(START, '<mark class="app-highlight">').replace(STOP, "</mark>")
+    if opened != value.count(STOP):  # never leave a <mark> open
+        escaped = str(escape(value.replace(START, "").replace(STOP, "")))
+    return Markup(escaped)
+
+
+class SearchBackend:
+    """Shared SQL for the filters; subclasses supply the full-text parts."""
+
+    name = "base"
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def filters(self, query: LogQuery) -> tuple[list[str], dict, list]:
+        clauses = ["r.is_published = :published_flag"]
+        params: dict = {"published_flag": True}
+        expanding = []
+        if query.outcomes:
+            clauses.append("r.outcome IN :outcomes")
+            params["outcomes"] = list(query.outcomes)
+            expanding.append("outcomes")
+        if query.topics:
+            clauses.append("r.id IN (SELECT t.response_id FROM foi_topic t WHERE t.slug IN :topics)")
+            params["topics"] = list(query.topics)
+            expanding.append("topics")
+        if query.exemptions:
+            clauses.append("r.id IN (SELECT e.response_id FROM foi_exemption e WHERE e.section IN :exemptions)")
+            params["exemptions"] = list(query.exemptions)
+            expanding.append("exemptions")
+        if query.published_from:
+            clauses.append("r.published >= :published_from")
+            params["published_from"] = query.published_from
+        if query.published_to:
+            clauses.append("r.published <= :published_to")
+            params["published_to"] = query.published_to
+        return clauses, params, expanding
+
+    def statement(self, sql: str, expanding: list):
+        statement = text(sql)
+        if expanding:
+            statement = statement.bindparams(*(bindparam(name, expanding=True) for name in expanding))
+        return statement
+
+    def order(self, query: LogQuery) -> str:
+        if query.effective_sort == "oldest":
+            return "r.published ASC, r.id ASC"
+        return "r.published DESC, r.id DESC"
+
+    def search(self, query: LogQuery, per_page: int = PER_PAGE, page: int | None = None) -> SearchPage:
+        page = query.page if page is None else page
+        asked = query.effective_sort
+        with self.engine.connect() as connection:
+            if query.terms:
+                total, rows, query = self._text_search(connection, query, per_page, (page - 1) * per_page)
+            else:
+                total, rows = self._browse(connection, query, per_page, (page - 1) * per_page)
+        hits = [
+            Hit(
+                id=row.id, reference=row.reference, title=_strip(row.title_marked),
+                title_html=highlighted(row.title_marked), summary_html=highlighted(row.summary_marked),
+                snippet_html=highlighted(row.snippet) if getattr(row, "snippet", None) else None,
+                published=_date(row.published), updated=_date(row.updated), outcome=row.outcome,
+                regime=row.regime,
+            )
+            for row in rows
+        ]
+        return SearchPage(total=total, hits=hits, page=page, per_page=per_page, sort=query.effective_sort,
+                          relevance_dropped=asked == "relevance" and query.effective_sort != "relevance")
+
+    @staticmethod
+    def affordable(query: LogQuery, total: int) -> LogQuery:
+        if query.effective_sort == "relevance" and total > RELEVANCE_LIMIT:
+            return replace(query, sort="newest")
+        return query
+
+    def all_ids(self, query: LogQuery) -> list[int]:
+        """Every matching id in the query's order (the CSV export)."""
+        with self.engine.connect() as connection:
+            return self._ids(connection, query)
+
+    COLUMNS = "r.id, r.reference, r.published, r.updated, r.outcome, r.regime"
+
+    def _browse(self, connection, query, limit, offset):
+        clauses, params, expanding = self.filters(query)
+        where = " AND ".join(clauses)
+        total = connection.execute(
+            self.statement(f"SELECT count(*) FROM foi_response r WHERE {where}", expanding), params
+        ).scalar_one()
+        rows = connection.execute(self.statement(
+            f"SELECT {self.COLUMNS}, r.title AS title_marked, r.summary AS summary_marked "
+            f"FROM foi_response r WHERE {where} ORDER BY {self.order(query)} LIMIT :limit OFFSET :offset",
+            expanding), {**params, "limit": limit, "offset": offset}).all()
+        return total, rows
+
+    def _text_search(self, connection, query, limit, offset):
+        """(total, rows of the page, the query as run): count, then rank the page."""
+        total = self._text_count(connection, query)
+        query = self.affordable(query, total)
+        rows = self._text_page(connection, query, total, limit, offset) if offset < total else []
+        return total, rows, query
+
+    def _text_count(self, connection, query) -> int:
+        raise NotImplementedError
+
+    def _text_page(self, connection, query, total, limit, offset):
+        raise NotImplementedError
+
+    def _ids(self, connection, query):
+        raise NotImplementedError
+
+
+class SqliteSearch(SearchBackend):
+    """FTS5. Only published responses are in the index (the triggers see to it), so a
+    text search without other filters never reads ``foi_response`` for its count. With
+    filters, the index drives the join (CROSS JOIN fixes the order) through a small
+    covering index; when most responses match, newest-first walks the date index and asks
+    the search index about each row instead."""
+
+    name = "sqlite-fts5"
+    SOURCE = "FROM foi_fts CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = foi_fts.rowid"
+    DENSE = 0.1  # share of all responses matched above which the date index leads
+
+    @staticmethod
+    def match(query: LogQuery) -> str:
+        # Each word quoted: FTS5 query syntax in what people type means nothing.
+        return " ".join(f'"{term}"' for term in query.terms)
+
+    def filters(self, query: LogQuery, per_row: bool = False):
+        clauses, params, expanding = super().filters(query)
+        if per_row:  # one response at a time: look its topics up by primary key
+            clauses = [
+                c.replace("r.id IN (SELECT t.response_id FROM foi_topic t WHERE t.slug IN :topics)",
+                          "EXISTS (SELECT 1 FROM foi_topic t WHERE t.response_id = r.id AND t.slug IN :topics)")
+                 .replace("r.id IN (SELECT e.response_id FROM foi_exemption e WHERE e.section IN :exemptions)",
+                          "EXISTS (SELECT 1 FROM foi_exemption e WHERE e.response_id = r.id AND e.section IN :exemptions)")
+                for c in clauses
+            ]
+        return clauses, params, expanding
+
+    def _text_parts(self, query: LogQuery):
+        clauses, params, expanding = self.filters(query, per_row=True)
+        clauses = clauses[1:]  # is_published: the index holds published responses only
+        params.pop("published_flag")
+        params["match"] = self.match(query)
+        return clauses, params, expanding
+
+    def _text_count(self, connection, query) -> int:
+        clauses, params, expanding = self._text_parts(query)
+        if clauses:
+            sql = f"SELECT count(*) {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])}"
+        else:
+            sql = "SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"
+        return connection.execute(self.statement(sql, expanding), params).scalar_one()
+
+    def _id_sql(self, connection, query: LogQuery, clauses: list[str], total: int | None) -> str:
+        if query.effective_sort == "relevance":
+            if not clauses:
+                return "SELECT rowid FROM foi_fts WHERE foi_fts MATCH :match ORDER BY rank"
+            return f"SELECT r.id {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY foi_fts.rank"
+        if total is not None and not clauses and total > self.DENSE * self._published(connection):
+            return ("SELECT r.id FROM foi_response r WHERE r.is_published = 1 AND EXISTS (SELECT 1 FROM foi_fts "
+                    f"WHERE foi_fts MATCH :match AND foi_fts.rowid = r.id) ORDER BY {self.order(query)}")
+        return f"SELECT r.id {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY {self.order(query)}"
+
+    @staticmethod
+    def _published(connection) -> int:
+        return connection.execute(text("SELECT count(*) FROM foi_response WHERE is_published = 1")).scalar_one()
+
+    def _text_search(self, connection, query, limit, offset):
+        clauses, params, expanding = self._text_parts(query)
+        # Ranking costs in proportion to what the index matches, filters or not.
+        matched = connection.execute(text("SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"),
+                                     {"match": params["match"]}).scalar_one()
+        query = self.affordable(query, matched)
+        if not clauses:
+            total = matched
+            ids = self._page_ids(connection, query, clauses, params, expanding, total, limit, offset) if offset < total else []
+        else:
+            # One pass: the page and the count together.
+            found = connection.execute(self.statement(
+                self._id_sql(connection, query, clauses, None).replace("SELECT r.id ", "SELECT r.id, count(*) OVER () AS total ", 1)
+                + " LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).all()
+            ids = [row.id for row in found]
+            total = found[0].total if found else self._text_count(connection, query)
+        return total, self._text_rows(connection, params["match"], ids), query
+
+    def _page_ids(self, connection, query, clauses, params, expanding, total, limit, offset):
+        return list(connection.execute(
+            self.statement(self._id_sql(connection, query, clauses, total) + " LIMIT :limit OFFSET :offset", expanding),
+            {**params, "limit": limit, "offset": offset}).scalars())
+
+    def _text_rows(self, connection, match, ids):
+        """The page's rows with the matching words marked, in the order of ``ids``."""
+        if not ids:
+            return []
+        params = {"match": match}
+        rows = connection.execute(self.statement(
+            f"SELECT {self.COLUMNS}, highlight(foi_fts, 0, char(2), char(3)) AS title_marked, "
+            f"highlight(foi_fts, 1, char(2), char(3)) AS summary_marked, "
+            f"snippet(foi_fts, 2, char(2), char(3), '…', 24) AS snippet "
+            f"FROM foi_fts CROSS JOIN foi_response r ON r.id = foi_fts.rowid "
+            f"WHERE foi_fts MATCH :match AND foi_fts.rowid IN :ids", ["ids"]),
+            {"match": params["match"], "ids": ids}).all()
+        position = {response_id: index for index, response_id in enumerate(ids)}
+        rows.sort(key=lambda row: position[row.id])
+        return rows
+
+    def _browse(self, connection, query, limit, offset):
+        if not (query.topics or query.exemptions):
+            return super()._browse(connection, query, limit, offset)
+        # Lead with the facet's own index: the responses with that topic or exemption.
+        clauses, params, expanding = self.filters(query, per_row=True)
+        if query.topics:
+            lead = "SELECT DISTINCT t.response_id AS id FROM foi_topic t WHERE t.slug IN :topics"
+            clauses = [c for c in clauses if "foi_topic" not in c]
+        else:
+            lead = "SELECT DISTINCT e.response_id AS id FROM foi_exemption e WHERE e.section IN :exemptions"
+            clauses = [c for c in clauses if "foi_exemption" not in c]
+        source = f"FROM ({lead}) f CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = f.id"
+        where = " AND ".join(clauses)
+        found = connection.execute(self.statement(
+            f"SELECT r.id, count(*) OVER () AS total {source} WHERE {where} ORDER BY {self.order(query)} "
+            f"LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).all()
+        if found:
+            total = found[0].total
+        else:
+            total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
+        return total, self._rows(connection, [row.id for row in found])
+
+    def _rows(self, connection, ids):
+        if not ids:
+            return []
+        rows = connection.execute(self.statement(
+            f"SELECT {self.COLUMNS}, r.title AS title_marked, r.summary AS summary_marked FROM foi_response r "
+            f"WHERE r.id IN :ids", ["ids"]), {"ids": ids}).all()
+        position = {response_id: index for index, response_id in enumerate(ids)}
+        rows.sort(key=lambda row: position[row.id])
+        return rows
+
+    def _ids(self, connection, query):
+        if query.terms:
+            clauses, params, expanding = self._text_parts(query)
+            matched = connection.execute(text("SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"),
+                                         {"match": params["match"]}).scalar_one()
+            query = self.affordable(query, matched)
+            sql = self._id_sql(connection, query, clauses, None)
+        else:
+            clauses, params, expanding = self.filters(query)
+            sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self.order(query)}"
+        return list(connection.execute(self.statement(sql, expanding), params).scalars())
+
+
+class PostgresSearch(SearchBackend):
+    name = "postgresql-tsvector"
+    HEADLINE = "HighlightAll=true, StartSel=\x02, StopSel=\x03"
+    SNIPPET = "MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=\" … \", StartSel=\x02, StopSel=\x03"
+
+    def _order(self, query: LogQuery) -> str:
+        if query.effective_sort == "relevance":
+            return "ts_rank_cd(r.search_vector, plainto_tsquery('english', :terms)) DESC, r.published DESC, r.id DESC"
+        return self.order(query)
+
+    def _text_where(self, query):
+        clauses, params, expanding = self.filters(query)
+        params["terms"] = " ".join(query.terms)
+        where = " AND ".join(["r.search_vector @@ plainto_tsquery('english', :terms)", *clauses])
+        return where, params, expanding
+
+    def _text_count(self, connection, query) -> int:
+        where, params, expanding = self._text_where(query)
+        return connection.execute(
+            self.statement(f"SELECT count(*) FROM foi_response r WHERE {where}", expanding), params
+        ).scalar_one()
+
+    def _text_page(self, connection, query, total, limit, offset):
+        where, params, expanding = self._text_where(query)
+        # Rank and limit first; build headlines only for the rows shown.
+        ids = list(connection.execute(self.statement(
+            f"SELECT r.id FROM foi_response r WHERE {where} ORDER BY {self._order(query)} LIMIT :limit OFFSET :offset",
+            expanding), {**params, "limit": limit, "offset": offset}).scalars())
+        rows = connection.execute(text(
+            f"SELECT {self.COLUMNS}, "
+            f"ts_headline('english', r.title, plainto_tsquery('english', :terms), :headline) AS title_marked, "
+            f"ts_headline('english', r.summary, plainto_tsquery('english', :terms), :headline) AS summary_marked, "
+            f"ts_headline('english', r.search_body, plainto_tsquery('english', :terms), :snippet) AS snippet "
+            f"FROM foi_response r WHERE r.id = ANY(:ids)"),
+            {"terms": params["terms"], "ids": ids, "headline": self.HEADLINE, "snippet": self.SNIPPET}).all()
+        position = {response_id: index for index, response_id in enumerate(ids)}
+        rows.sort(key=lambda row: position[row.id])
+        return rows
+
+    def _ids(self, connection, query):
+        clauses, params, expanding = self.filters(query)
+        if query.terms:
+            query = self.affordable(query, self._text_count(connection, query))
+            params["terms"] = " ".join(query.terms)
+            clauses.insert(0, "r.search_vector @@ plainto_tsquery('english', :terms)")
+        sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self._order(query)}"
+        return list(connection.execute(self.statement(sql, expanding), params).scalars())
+
+
+def backend_for(engine: Engine) -> SearchBackend:
+    return PostgresSearch(engine) if engine.dialect.name == "postgresql" else SqliteSearch(engine)
+
+
+def _strip(value: str) -> str:
+    return value.replace(START, "").replace(STOP, "")
+
+
+def _date(value):
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
