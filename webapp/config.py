@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Mapping
 
@@ -16,6 +17,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 PRODUCTION_NAMES = {"production", "prod"}
+
+# When this site's accessibility statement was written and last checked against the
+# site (the quality gates in tests/quality/ are what it reports on).
+STATEMENT_PREPARED = date(2026, 11, 29)
+STATEMENT_REVIEWED = date(2026, 11, 29)
 
 
 class ConfigError(RuntimeError):
@@ -50,6 +56,16 @@ def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
+def _date(env: Mapping[str, str], name: str, default: date) -> date:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a date written YYYY-MM-DD, got {raw!r}") from None
+
+
 def app_env(env: Mapping[str, str]) -> str:
     """The environment name: APP_ENV, else FLASK_ENV, else development."""
     return (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
@@ -79,6 +95,8 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         raise ConfigError("SECRET_KEY must be at least 32 characters in production")
 
     proxy_fix = _int(env, "PROXY_FIX", 0)
+    organisation = env.get("ORGANISATION_NAME", "").strip() or "Example Police Service"
+    contact_email = env.get("CONTACT_EMAIL", "").strip() or "foi@example.org"
 
     try:
         debug = _bool(env.get("FLASK_DEBUG"), False)
@@ -93,9 +111,21 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "SECRET_KEY": secret_key,
         "SECRET_KEY_FALLBACKS": _list(env.get("SECRET_KEY_FALLBACKS")),
         "DATABASE_URL": env.get("DATABASE_URL", "").strip() or default_database_url(),
-        "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "").strip() or "Example Police Service",
+        "ORGANISATION_NAME": organisation,
         "SERVICE_NAME": env.get("SERVICE_NAME", "").strip() or "Freedom of information responses",
         "CONTACT_URL": env.get("CONTACT_URL", "").strip() or "mailto:foi@example.org",
+        # The accessibility statement and privacy notice are built from these.
+        "CONTACT_EMAIL": contact_email,
+        "CONTACT_PHONE": env.get("CONTACT_PHONE", "").strip() or "01632 960 001",
+        "ACCESSIBILITY_ENFORCEMENT_BODY": env.get("ACCESSIBILITY_ENFORCEMENT_BODY", "").strip()
+        or "Equality and Human Rights Commission (EHRC)",
+        "ACCESSIBILITY_STATEMENT_PREPARED": _date(env, "ACCESSIBILITY_STATEMENT_PREPARED", STATEMENT_PREPARED),
+        "ACCESSIBILITY_STATEMENT_REVIEWED": _date(env, "ACCESSIBILITY_STATEMENT_REVIEWED", STATEMENT_REVIEWED),
+        "DATA_CONTROLLER": env.get("DATA_CONTROLLER", "").strip() or organisation,
+        "DATA_CONTROLLER_ADDRESS": env.get("DATA_CONTROLLER_ADDRESS", "").strip()
+        or "Police Headquarters, 1 Example Road, Exampletown, EX1 1AA",
+        "DPO_EMAIL": env.get("DPO_EMAIL", "").strip() or "dpo@example.org",
+        "FEEDBACK_RETENTION_DAYS": _int(env, "FEEDBACK_RETENTION_DAYS", 365, minimum=1),
         "PROXY_FIX": proxy_fix,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
         "PAGE_CACHE_ENTRIES": _int(env, "PAGE_CACHE_ENTRIES", 1024),
