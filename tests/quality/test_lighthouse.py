@@ -1,0 +1,107 @@
+"""Gate: Lighthouse 12.2.3 (mobile preset) scores accessibility, best practices and SEO
+at 100 on the pages in ``tests.states.LIGHTHOUSE_STATES``; performance is printed, not
+gated (the machine is shared, so timings vary).
+
+All pages are audited in one Node process and one Chromium (``lighthouse.mjs``), against
+the same live server as the other gates. A page whose route has not landed yet is
+skipped with the reason printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.browser.harness import CHROMIUM, watch
+from tests.quality.conftest import REPORTED
+from tests.states import lighthouse_states, resolve
+from webapp.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+RUNNER = PROJECT_ROOT / "tests" / "quality" / "lighthouse.mjs"
+GATED = ("accessibility", "best-practices", "seo")
+STATES = lighthouse_states()
+
+
+def run_lighthouse(urls: list[str]) -> dict[str, dict]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing: the site's assets need Node 20")
+    if not urls:
+        return {}
+    result = subprocess.run(
+        [node, str(RUNNER), *urls], capture_output=True, text=True, timeout=120 * len(urls),
+        env={**os.environ, "CHROME_PATH": CHROMIUM}, cwd=PROJECT_ROOT,
+    )
+    assert result.returncode == 0, f"lighthouse failed:\n{result.stderr[-3000:]}"
+    reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return {report["url"]: report for report in reports}
+
+
+@pytest.fixture(scope="module")
+def audited(browser, base_url, live_app):
+    """Every present page audited once: state name -> report, or the reason it was skipped."""
+    context = browser.new_context(base_url=base_url)
+    page = watch(context.new_page(), base_url)
+    urls, skipped = {}, {}
+    for state in STATES:
+        try:
+            urls[state.name] = base_url + resolve(state, live_app, page)
+        except pytest.skip.Exception as reason:
+            skipped[state.name] = str(reason)
+    context.close()
+    reports = run_lighthouse(list(urls.values()))
+    REPORTED.append("Lighthouse (mobile): performance (not gated) / accessibility / best practices / SEO")
+    for name, url in urls.items():
+        scores = reports[url]["categories"]
+        REPORTED.append(f"  {name:<16} {scores['performance']} / {scores['accessibility']} / "
+                        f"{scores['best-practices']} / {scores['seo']}")
+    return {name: reports[url] for name, url in urls.items()} | skipped
+
+
+@pytest.mark.parametrize("state", STATES, ids=str)
+def test_lighthouse_scores_100(audited, state):
+    report = audited[state.name]
+    if isinstance(report, str):
+        pytest.skip(report)
+    assert report["error"] is None, report["error"]
+    below = {
+        category: report["failing"][category]
+        for category in GATED if report["categories"][category] != 100
+    }
+    assert below == {}, f"Lighthouse below 100 on {state.name}: {json.dumps(below, indent=2)}"
+
+
+BAD_PAGE = """<!DOCTYPE html><html><head><title>x</title></head>
+<body><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><a href="javascript:void(0)">go</a>
+<p style="color:#ccc;background:#fff">faint</p></body></html>"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_lighthouse_finds_a_bad_page(tmp_path):
+    """The gate can fail: a page without lang, alt text, a description or contrast scores
+    below 100 on accessibility and SEO."""
+    (tmp_path / "index.html").write_text(BAD_PAGE, "utf-8")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        report = run_lighthouse([url])[url]
+    finally:
+        server.shutdown()
+    assert report["categories"]["accessibility"] < 100
+    assert report["categories"]["seo"] < 100
+    assert any(line.startswith("image-alt") for line in report["failing"]["accessibility"])
