@@ -18,7 +18,7 @@ ASSET_SRC   := $(shell find static/src -type f 2>/dev/null) static/build.mjs
 run: install assets db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install assets chromium java
+test: java install assets chromium
 	$(BIN)/pytest
 
 bench: install assets wrk
@@ -48,7 +48,8 @@ db: $(PY_STAMP)
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-# Java runs the Nu Html Checker (npm's vnu-jar) in the HTML validity gate.
+# Java runs the Nu Html Checker (npm's vnu-jar) in the HTML validity gate. It comes before
+# `install` so that vnu-jar's postinstall, where npm runs it, finds it and downloads nothing.
 java:
 	@command -v java >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
 

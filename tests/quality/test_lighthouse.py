@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import threading
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -46,9 +47,35 @@ def run_lighthouse(urls: list[str]) -> dict[str, dict]:
     return {report["url"]: report for report in reports}
 
 
+BAD_PAGE = """<!DOCTYPE html><html><head><title>x</title></head>
+<body><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><a href="javascript:void(0)">go</a>
+<p style="color:#ccc;background:#fff">faint</p></body></html>"""
+
+
+KNOWN_BAD = "known-bad page"
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serving(folder):
+    """A plain static server for the known-bad page (the live app cannot grow routes)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture(scope="module")
-def audited(browser, base_url, live_app):
-    """Every present page audited once: state name -> report, or the reason it was skipped."""
+def audited(browser, base_url, live_app, tmp_path_factory):
+    """Every present page audited once, with a known-bad page in the same run so the gate
+    is seen to fail: state name -> report, or the reason it was skipped."""
     context = browser.new_context(base_url=base_url)
     page = watch(context.new_page(), base_url)
     urls, skipped = {}, {}
@@ -58,13 +85,17 @@ def audited(browser, base_url, live_app):
         except pytest.skip.Exception as reason:
             skipped[state.name] = str(reason)
     context.close()
-    reports = run_lighthouse(list(urls.values()))
+    folder = tmp_path_factory.mktemp("lighthouse")
+    (folder / "index.html").write_text(BAD_PAGE, "utf-8")
+    with serving(folder) as bad_url:
+        reports = run_lighthouse([*urls.values(), bad_url])
+    bad_report = reports[bad_url]
     REPORTED.append("Lighthouse (mobile): performance (not gated) / accessibility / best practices / SEO")
     for name, url in urls.items():
         scores = reports[url]["categories"]
         REPORTED.append(f"  {name:<16} {scores['performance']} / {scores['accessibility']} / "
                         f"{scores['best-practices']} / {scores['seo']}")
-    return {name: reports[url] for name, url in urls.items()} | skipped
+    return {name: reports[url] for name, url in urls.items()} | skipped | {KNOWN_BAD: bad_report}
 
 
 @pytest.mark.parametrize("state", STATES, ids=str)
@@ -80,28 +111,10 @@ def test_lighthouse_scores_100(audited, state):
     assert below == {}, f"Lighthouse below 100 on {state.name}: {json.dumps(below, indent=2)}"
 
 
-BAD_PAGE = """<!DOCTYPE html><html><head><title>x</title></head>
-<body><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><a href="javascript:void(0)">go</a>
-<p style="color:#ccc;background:#fff">faint</p></body></html>"""
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def test_lighthouse_finds_a_bad_page(tmp_path):
+def test_lighthouse_finds_a_bad_page(audited):
     """The gate can fail: a page without lang, alt text, a description or contrast scores
     below 100 on accessibility and SEO."""
-    (tmp_path / "index.html").write_text(BAD_PAGE, "utf-8")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/"
-        report = run_lighthouse([url])[url]
-    finally:
-        server.shutdown()
+    report = audited[KNOWN_BAD]
     assert report["categories"]["accessibility"] < 100
     assert report["categories"]["seo"] < 100
     assert any(line.startswith("image-alt") for line in report["failing"]["accessibility"])
