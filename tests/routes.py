@@ -8,7 +8,7 @@ from flask import Flask
 # Routes that are not pages a person reads; each says why it is left out.
 EXCLUDED = {
     "/healthz": "a JSON health probe for load balancers, not a page",
-    "/robots.txt": "plain text for crawlers, not a page (tests/test_pages.py checks it)",
+    "/robots.txt": "plain text for crawlers, not a page (tests/test_statement_and_privacy.py checks it)",
 }
 
 

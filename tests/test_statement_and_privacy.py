@@ -147,3 +147,12 @@ def test_settings_defaults_and_validation():
         config.load({"FEEDBACK_RETENTION_DAYS": "0"})
     with pytest.raises(ConfigError, match="ACCESSIBILITY_STATEMENT_PREPARED must be a date"):
         config.load({"ACCESSIBILITY_STATEMENT_PREPARED": "1 March 2025"})
+
+
+def test_every_page_has_a_meta_description(client):
+    """Search results (and Lighthouse's SEO audit) need one; pages without their own get
+    one from their title."""
+    described = soup(client.get("/privacy")).select_one('meta[name="description"]')["content"]
+    assert described.startswith("What personal information")
+    fallback = soup(client.get("/no-such-page")).select_one('meta[name="description"]')["content"]
+    assert fallback == "Page not found – Freedom of information responses, published by Example Police Service."

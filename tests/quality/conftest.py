@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
+
+from tests.states import prepare_site
+
 GATE_SECONDS: dict[str, float] = defaultdict(float)
 GATE_TESTS: dict[str, set] = defaultdict(set)
 # Figures a gate reports without gating on them (Lighthouse's performance score),
 # printed at the end of the run whatever the outcome.
 REPORTED: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def site(live_app):
+    """The live app with its content in place (``tests.states.SITE_COMMANDS``)."""
+    REPORTED.extend(prepare_site(live_app))
+    return live_app
 
 
 def pytest_runtest_logreport(report):

@@ -13,8 +13,14 @@ const FLAGS = [
 const chrome = await chromeLauncher.launch({ chromePath: process.env.CHROME_PATH, chromeFlags: FLAGS })
 try {
   for (const url of process.argv.slice(2)) {
-    const result = await lighthouse(url, { port: chrome.port, output: 'json', logLevel: 'error' })
-    const { lhr } = result
+    // A loaded, shared machine now and then spoils a trace (NO_NAVSTART and the like):
+    // such a run measured nothing, so it is repeated, at most twice.
+    let lhr
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      lhr = (await lighthouse(url, { port: chrome.port, output: 'json', logLevel: 'error' })).lhr
+      if (!lhr.runtimeError) break
+      process.stderr.write(`lighthouse: ${url} attempt ${attempt}: ${lhr.runtimeError.code}\n`)
+    }
     const categories = {}
     const failing = {}
     for (const [id, category] of Object.entries(lhr.categories)) {

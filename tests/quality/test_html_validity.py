@@ -63,7 +63,7 @@ INVALID_NAME = "known-invalid"
 
 
 @pytest.fixture(scope="module")
-def checked(browser, base_url, live_app, tmp_path_factory):
+def checked(browser, base_url, site, tmp_path_factory):
     """Open every state once, keep its served HTML, check all of them in one run.
     Per state: (the errors, problems seen in the browser) or the reason it was skipped."""
     folder = tmp_path_factory.mktemp("vnu")
@@ -72,7 +72,7 @@ def checked(browser, base_url, live_app, tmp_path_factory):
     for state in STATES:
         page = watch(context.new_page(), base_url)
         try:
-            html = open_state(page, state, live_app)
+            html = open_state(page, state, site)
         except pytest.skip.Exception as skipped:
             results[state.name] = str(skipped)
             continue

@@ -73,7 +73,7 @@ def serving(folder):
 
 
 @pytest.fixture(scope="module")
-def audited(browser, base_url, live_app, tmp_path_factory):
+def audited(browser, base_url, site, tmp_path_factory):
     """Every present page audited once, with a known-bad page in the same run so the gate
     is seen to fail: state name -> report, or the reason it was skipped."""
     context = browser.new_context(base_url=base_url)
@@ -81,7 +81,7 @@ def audited(browser, base_url, live_app, tmp_path_factory):
     urls, skipped = {}, {}
     for state in STATES:
         try:
-            urls[state.name] = base_url + resolve(state, live_app, page)
+            urls[state.name] = base_url + resolve(state, site, page)
         except pytest.skip.Exception as reason:
             skipped[state.name] = str(reason)
     context.close()
