@@ -62,26 +62,35 @@ INVALID_PAGE = (
 INVALID_NAME = "known-invalid"
 
 
+class Broken(str):
+    """Why a state could not be opened (a failure, unlike a skip's reason)."""
+
+
 @pytest.fixture(scope="module")
 def checked(browser, base_url, site, tmp_path_factory):
-    """Open every state once, keep its served HTML, check all of them in one run.
+    """Open every state once without JavaScript, keep its served HTML, check all of them
+    in one run.
     Per state: (the errors, problems seen in the browser) or the reason it was skipped."""
     folder = tmp_path_factory.mktemp("vnu")
-    context = browser.new_context(base_url=base_url)
     results, files = {}, {}
     for state in STATES:
+        # A fresh context per state (no cookie from an earlier one), with JavaScript off,
+        # so a state reached through a form is a document the server rendered.
+        context = browser.new_context(base_url=base_url, java_script_enabled=False)
         page = watch(context.new_page(), base_url)
         try:
             html = open_state(page, state, site)
         except pytest.skip.Exception as skipped:
             results[state.name] = str(skipped)
             continue
+        except Exception as error:  # noqa: BLE001 - one broken state must not hide the others
+            results[state.name] = Broken(f"{state.name} could not be opened: {error}")
+            continue
         finally:
-            page.close()
+            context.close()
         files[state.name] = folder / f"{file_name(state)}.html"
         files[state.name].write_text(html, "utf-8")
         results[state.name] = page.problems
-    context.close()
     files[INVALID_NAME] = folder / f"{INVALID_NAME}.html"
     files[INVALID_NAME].write_text(INVALID_PAGE, "utf-8")
     results[INVALID_NAME] = []
@@ -95,6 +104,8 @@ def checked(browser, base_url, site, tmp_path_factory):
 @pytest.mark.parametrize("state", STATES, ids=str)
 def test_state_is_valid_html(checked, state):
     result = checked[state.name]
+    if isinstance(result, Broken):
+        pytest.fail(result)
     if isinstance(result, str):
         pytest.skip(result)
     errors, problems = result
