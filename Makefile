@@ -13,12 +13,12 @@ NODE_STAMP  := node_modules/.installed
 ASSETS      := static/dist/manifest.json
 ASSET_SRC   := $(shell find static/src -type f 2>/dev/null) static/build.mjs
 
-.PHONY: run test bench install assets db content chromium wrk clean
+.PHONY: run test bench install assets db content chromium java wrk clean
 
 run: install assets content
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install assets chromium
+test: java install assets chromium
 	$(BIN)/pytest
 
 bench: install assets wrk
@@ -51,6 +51,11 @@ content: db
 # Debian's Chromium for the browser tests (Playwright never downloads a browser here).
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Java runs the Nu Html Checker (npm's vnu-jar) in the HTML validity gate. It comes before
+# `install` so that vnu-jar's postinstall, where npm runs it, finds it and downloads nothing.
+java:
+	@command -v java >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
 
 # wrk drives the throughput benchmarks.
 wrk:

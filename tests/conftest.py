@@ -78,3 +78,16 @@ def postgres_url():
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+# The live server and Chromium fixtures, shared by tests/browser/ and tests/quality/ so both
+# use one server and one browser. Imported into this conftest (not loaded as a plugin) so
+# they override pytest-playwright's own ``page`` and ``base_url``.
+from tests.browser.harness import (  # noqa: E402,F401
+    base_url,
+    browser_type_launch_args,
+    live_app,
+    live_server,
+    no_js_page,
+    page,
+)

@@ -12,6 +12,7 @@ EXCLUDED = {
     "/foi.atom": "an Atom feed (XML), not an HTML page; tests/test_foi_feeds.py parses it",
     "/foi.json": "JSON open data, not an HTML page; tests/test_foi_feeds.py parses it",
     "/foi.csv": "a CSV download, not an HTML page; tests/test_foi_feeds.py parses it",
+    "/robots.txt": "plain text for crawlers, not a page (tests/test_statement_and_privacy.py checks it)",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Mapping
 
@@ -16,6 +17,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 PRODUCTION_NAMES = {"production", "prod"}
+
+# When this site's accessibility statement was written and last checked against the
+# site (the quality gates in tests/quality/ are what it reports on).
+STATEMENT_PREPARED = date(2026, 11, 29)
+STATEMENT_REVIEWED = date(2026, 11, 29)
 
 
 class ConfigError(RuntimeError):
@@ -75,6 +81,16 @@ def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _date(env: Mapping[str, str], name: str, default: date) -> date:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a date written YYYY-MM-DD, got {raw!r}") from None
+
+
 def app_env(env: Mapping[str, str]) -> str:
     """The environment name: APP_ENV, else FLASK_ENV, else development."""
     return (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
@@ -105,6 +121,8 @@ def load(env: Mapping[str, str] | None = None) -> dict:
 
     proxy_fix = _int(env, "PROXY_FIX", 0)
     analytics = analytics_settings(env)
+    organisation = env.get("ORGANISATION_NAME", "").strip() or "Example Police Service"
+    contact_email = env.get("CONTACT_EMAIL", "").strip() or "foi@example.org"
 
     try:
         debug = _bool(env.get("FLASK_DEBUG"), False)
@@ -122,9 +140,21 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "SECRET_KEY": secret_key,
         "SECRET_KEY_FALLBACKS": _list(env.get("SECRET_KEY_FALLBACKS")),
         "DATABASE_URL": env.get("DATABASE_URL", "").strip() or default_database_url(),
-        "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "").strip() or "Example Police Service",
+        "ORGANISATION_NAME": organisation,
         "SERVICE_NAME": env.get("SERVICE_NAME", "").strip() or "Freedom of information responses",
         "CONTACT_URL": env.get("CONTACT_URL", "").strip() or "mailto:foi@example.org",
+        # The accessibility statement and privacy notice are built from these.
+        "CONTACT_EMAIL": contact_email,
+        "CONTACT_PHONE": env.get("CONTACT_PHONE", "").strip() or "01632 960 001",
+        "ACCESSIBILITY_ENFORCEMENT_BODY": env.get("ACCESSIBILITY_ENFORCEMENT_BODY", "").strip()
+        or "Equality and Human Rights Commission (EHRC)",
+        "ACCESSIBILITY_STATEMENT_PREPARED": _date(env, "ACCESSIBILITY_STATEMENT_PREPARED", STATEMENT_PREPARED),
+        "ACCESSIBILITY_STATEMENT_REVIEWED": _date(env, "ACCESSIBILITY_STATEMENT_REVIEWED", STATEMENT_REVIEWED),
+        "DATA_CONTROLLER": env.get("DATA_CONTROLLER", "").strip() or organisation,
+        "DATA_CONTROLLER_ADDRESS": env.get("DATA_CONTROLLER_ADDRESS", "").strip()
+        or "Police Headquarters, 1 Example Road, Exampletown, EX1 1AA",
+        "DPO_EMAIL": env.get("DPO_EMAIL", "").strip() or "dpo@example.org",
+        "FEEDBACK_RETENTION_DAYS": _int(env, "FEEDBACK_RETENTION_DAYS", 365, minimum=1),
         "PROXY_FIX": proxy_fix,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
         "PAGE_CACHE_ENTRIES": _int(env, "PAGE_CACHE_ENTRIES", 1024),
@@ -137,7 +167,6 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         # Beta feedback (webapp/feedback): spam and load protection, retention.
         "FEEDBACK_RATE_LIMIT": _rate_limit(env, "FEEDBACK_RATE_LIMIT", "10 per minute;60 per hour"),
         "FEEDBACK_MIN_FILL_SECONDS": _int(env, "FEEDBACK_MIN_FILL_SECONDS", 3),
-        "FEEDBACK_RETENTION_DAYS": _int(env, "FEEDBACK_RETENTION_DAYS", 365, minimum=1),
         # Flask-Limiter: counters in this process by default; a shared Redis
         # (redis://host:6379/0) when several instances or workers must share them.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",

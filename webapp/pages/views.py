@@ -1,8 +1,18 @@
-from flask import Blueprint, render_template
+"""Site pages that are not a capability of their own: the home page, the
+accessibility statement, the privacy notice and staying safe online."""
+
+from datetime import date
+
+from flask import Blueprint, Response, current_app, render_template
 
 from webapp.page_cache import cacheable
 
 bp = Blueprint("pages", __name__)
+
+
+def long_date(value: date) -> str:
+    """GOV.UK style: 29 November 2026."""
+    return f"{value.day} {value:%B %Y}"
 
 
 @bp.get("/")
@@ -15,3 +25,27 @@ def home():
 @cacheable
 def staying_safe_online():
     return render_template("pages/staying_safe_online.html")
+
+
+@bp.get("/accessibility-statement")
+@cacheable
+def accessibility_statement():
+    config = current_app.config
+    return render_template(
+        "pages/accessibility_statement.html",
+        prepared=long_date(config["ACCESSIBILITY_STATEMENT_PREPARED"]),
+        reviewed=long_date(config["ACCESSIBILITY_STATEMENT_REVIEWED"]),
+    )
+
+
+@bp.get("/privacy")
+@cacheable
+def privacy():
+    return render_template("pages/privacy.html", retention_days=current_app.config["FEEDBACK_RETENTION_DAYS"])
+
+
+@bp.get("/robots.txt")
+@cacheable
+def robots_txt():
+    """Everything here is public and meant to be found: crawlers may read every page."""
+    return Response("User-agent: *\nAllow: /\n", mimetype="text/plain")

@@ -1,7 +1,7 @@
 """Beta feedback: the feedback table, with a one-time submission id per form.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-29
 """
 

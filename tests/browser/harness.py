@@ -1,0 +1,122 @@
+"""The browser harness: Debian's Chromium driven by Playwright against one live server.
+
+Its fixtures are imported into ``tests/conftest.py``, so that
+``tests/browser/`` and ``tests/quality/`` share one live server and one browser.
+
+Every page a test opens is watched: console errors and warnings (CSP violations appear
+there), uncaught exceptions, failed requests and requests off the site's origin are
+collected on ``page.problems`` and fail the test at teardown unless the test clears them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import make_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+LOAD_FAILED = "Failed to load resource: the server responded with a status of"
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("live"))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    with LiveServer(live_app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def watch(page, origin: str):
+    """Collect everything on ``page`` that a clean page should never show."""
+    page.problems = []
+
+    def on_console(message):
+        expected = getattr(page, "expected_statuses", set())
+        if any(message.text.startswith(f"{LOAD_FAILED} {status} ") for status in expected):
+            return  # the browser's own note of a status the test asked for
+        if message.type in ("error", "warning"):
+            page.problems.append(f"console {message.type}: {message.text}")
+
+    def on_request(request):
+        if not request.url.startswith(("data:", "blob:", "about:")) and not request.url.startswith(origin):
+            page.problems.append(f"off-site request: {request.url}")
+
+    def on_response(response):
+        expected = getattr(page, "expected_statuses", set())
+        if response.status >= 400 and response.status not in expected:
+            page.problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+    page.on("request", on_request)
+    page.on("response", on_response)
+    page.on("requestfailed", lambda request: page.problems.append(f"request failed: {request.url} {request.failure}"))
+    return page
+
+
+@pytest.fixture
+def page(context, base_url):
+    page = watch(context.new_page(), base_url)
+    yield page
+    assert page.problems == [], "\n".join(page.problems)
+
+
+@pytest.fixture
+def no_js_page(browser, base_url):
+    context = browser.new_context(java_script_enabled=False, base_url=base_url)
+    page = watch(context.new_page(), base_url)
+    page.javascript_disabled = True
+    yield page
+    problems = page.problems
+    context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
