@@ -53,9 +53,11 @@ def test_first_visit_shows_the_banner_first_in_body_and_sets_no_cookie(client, a
     assert response.headers.getlist("Set-Cookie") == []
     body = soup(response).body
     elements = [child for child in body.find_all(recursive=False) if child.name != "script"]
-    assert elements[0].name == "form" and "app-cookie-banner" in elements[0]["class"]
-    assert elements[1].select_one("a.govuk-skip-link") is not None  # the skip link, in its landmark
-    form = elements[0]
+    # Only the quick exit's "Leave this site" link comes before the banner (safety first).
+    assert elements[0].select_one("a.govuk-skip-link")["href"] == "/leave"
+    assert elements[1].name == "form" and "app-cookie-banner" in elements[1]["class"]
+    assert elements[2].select_one("a.govuk-skip-link")["href"] == "#main-content"  # in its landmark
+    form = elements[1]
     assert form["method"] == "post" and form["action"] == "/cookies/consent"
     assert form.select_one("input[name=return_to]")["value"] == "/"
     region = form.select_one(".govuk-cookie-banner")

@@ -317,7 +317,7 @@ def test_session_cookie_only_on_the_feedback_form(client):
     assert cookie.startswith("session=")
     assert {"httponly", "path"} <= attributes and "SameSite=Lax" in cookie
     assert "secure" not in attributes  # development: plain http
-    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_session_cookie_is_secure_in_production(tmp_path, monkeypatch):

@@ -47,9 +47,8 @@ def form_html(form: forms.FeedbackForm, problem: str | None = None, csrf_value=N
 
 def respond(html: str, status: int = 200):
     response = current_app.make_response((html, status))
-    # The form page holds a CSRF token and, after a POST, what the person typed: never
-    # shared. A GET may be reused by the browser's Back button.
-    response.headers["Cache-Control"] = "private, no-cache" if request.method == "GET" else "no-store"
+    # Cache-Control: no-store comes from security.no_store_html, as for every HTML page:
+    # the form holds a CSRF token and, after a POST, what the person typed.
     return response
 
 
