@@ -119,7 +119,6 @@ def render_error(code: int, headers=()):
         )
     response = current_app.make_response((body, code))
     response.headers.extend(headers)
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
