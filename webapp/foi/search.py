@@ -71,6 +71,10 @@ def highlighted(value: str | None) -> Markup:
     return Markup(escaped)
 
 
+# Published responses per (database, content version): see SqliteSearch._published.
+_PUBLISHED: dict[tuple[str, object], int] = {}
+
+
 class SearchBackend:
     """Shared SQL for the filters; subclasses supply the full-text parts."""
 
@@ -187,6 +191,7 @@ class SqliteSearch(SearchBackend):
     name = "sqlite-fts5"
     SOURCE = "FROM foi_fts CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = foi_fts.rowid"
     DENSE = 0.1  # share of all responses matched above which the date index leads
+    WALK_ROWS = 5000  # rows a newest/oldest walk of the date index may read for a page
 
     @staticmethod
     def match(query: LogQuery) -> str:
@@ -230,9 +235,23 @@ class SqliteSearch(SearchBackend):
                     f"WHERE foi_fts MATCH :match AND foi_fts.rowid = r.id) ORDER BY {self.order(query)}")
         return f"SELECT r.id {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY {self.order(query)}"
 
-    @staticmethod
-    def _published(connection) -> int:
-        return connection.execute(text("SELECT count(*) FROM foi_response WHERE is_published = 1")).scalar_one()
+    def _published(self, connection) -> int:
+        """How many responses are published: counted once per content version (a count
+        reads the whole date index, about 3 ms at 100,000 responses)."""
+        version = connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
+        key = (str(self.engine.url), version)
+        if key not in _PUBLISHED:
+            if len(_PUBLISHED) > 16:
+                _PUBLISHED.clear()
+            _PUBLISHED[key] = connection.execute(
+                text("SELECT count(*) FROM foi_response WHERE is_published = 1")).scalar_one()
+        return _PUBLISHED[key]
+
+    def _walk_is_cheaper(self, connection, total: int, limit: int, offset: int) -> bool:
+        """Walking the date index (checking each response) reads about
+        ``(offset + limit) × published / total`` rows; leading with the matches reads and
+        sorts them all. Walk while that estimate stays small."""
+        return total > 0 and (offset + limit) * self._published(connection) / total <= self.WALK_ROWS
 
     def _text_search(self, connection, query, limit, offset):
         clauses, params, expanding = self._text_parts(query)
@@ -274,6 +293,12 @@ class SqliteSearch(SearchBackend):
         return rows
 
     def _browse(self, connection, query, limit, offset):
+        if not query.is_filtered:  # the whole log: its size is known per content version
+            total = self._published(connection)
+            ids = list(connection.execute(text(
+                f"SELECT r.id FROM foi_response r WHERE r.is_published = 1 ORDER BY {self.order(query)} "
+                "LIMIT :limit OFFSET :offset"), {"limit": limit, "offset": offset}).scalars()) if offset < total else []
+            return total, self._rows(connection, ids)
         if not (query.topics or query.exemptions):
             return super()._browse(connection, query, limit, offset)
         # Lead with the facet's own index: the responses with that topic or exemption.
@@ -286,14 +311,18 @@ class SqliteSearch(SearchBackend):
             clauses = [c for c in clauses if "foi_exemption" not in c]
         source = f"FROM ({lead}) f CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = f.id"
         where = " AND ".join(clauses)
-        found = connection.execute(self.statement(
-            f"SELECT r.id, count(*) OVER () AS total {source} WHERE {where} ORDER BY {self.order(query)} "
-            f"LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).all()
-        if found:
-            total = found[0].total
+        total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
+        if offset >= total:
+            return total, []
+        if self._walk_is_cheaper(connection, total, limit, offset):
+            # Many match: walk the date index and check each response's facets by key.
+            every, params, expanding = self.filters(query, per_row=True)
+            sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(every)} ORDER BY {self.order(query)}"
         else:
-            total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
-        return total, self._rows(connection, [row.id for row in found])
+            sql = f"SELECT r.id {source} WHERE {where} ORDER BY {self.order(query)}"
+        ids = list(connection.execute(self.statement(sql + " LIMIT :limit OFFSET :offset", expanding),
+                                      {**params, "limit": limit, "offset": offset}).scalars())
+        return total, self._rows(connection, ids)
 
     def _rows(self, connection, ids):
         if not ids:
