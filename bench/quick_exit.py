@@ -22,8 +22,10 @@ Both are measured with the last key released at once (as a test driver presses) 
 for 80 ms (as a person presses): GOV.UK acts on keyup, this site on keydown.
 ``QUICK_EXIT_BENCH_RUNS`` changes the number of runs (default 50).
 
-Targets: (a) p50 and max within one frame (16 ms); (b) this site's median at most half
-of GOV.UK's.
+Targets: (a) p50 and max within one frame (16 ms), judged on the frame's own timestamp
+(the time the frame that shows the cover began, as ``requestAnimationFrame`` gives it) and,
+strictly, on when that frame's main-thread work started; (b) this site's median at most
+half of GOV.UK's.
 """
 
 from __future__ import annotations
@@ -56,8 +58,9 @@ PROBE = """(() => {
     if (marks.coverInserted || !document.querySelector(COVER)) return;
     marks.coverInserted = performance.now();
     // The frame that shows the cover, then the moment after it was painted.
-    requestAnimationFrame(() => {
+    requestAnimationFrame((frameTime) => {
       marks.frame = performance.now();
+      marks.frameTime = frameTime;  // the time the frame began, by the spec
       const channel = new MessageChannel();
       channel.port1.onmessage = () => { marks.painted = performance.now(); report(); };
       channel.port2.postMessage(0);
@@ -157,6 +160,7 @@ def measure_once(context, url: str, key: str, presses: int, cover: str, hold_ms:
     return {
         "cover": marks["painted"] - marks["key"],
         "cover_frame": marks["frame"] - marks["key"],
+        "frame_begun": marks["frameTime"] - marks["key"],
         "navigate": marks["navigate"] - marks["key"],
         "request": started - (marks["timeOrigin"] + marks["key"]),
     }
@@ -204,7 +208,8 @@ def run(seconds: int = 20) -> bool:  # noqa: ARG001 - runs a fixed number of exi
     for hold in (0, HOLD_MS):
         print(f"  last key released {'at once (test driver)' if not hold else f'after {hold} ms (a person)'}")
         for field, label in [
-            ("cover_frame", "(a) first frame with the cover starts"),
+            ("frame_begun", "(a) that frame began (rAF timestamp)"),
+            ("cover_frame", "    its main-thread work starts"),
             ("cover", "    that frame painted"),
             ("navigate", "    exit navigation starts (in page)"),
             ("request", "(b) exit request starts (browser)"),
@@ -213,10 +218,16 @@ def run(seconds: int = 20) -> bool:  # noqa: ARG001 - runs a fixed number of exi
             for name in ("site", "govuk"):
                 print(f"      {specs[name][0]:32s} {summary(column(name, hold, field))}")
 
+    # (a) "In the same frame": the frame that shows the cover began (its rAF timestamp, the
+    # spec's frame time) within one frame of the key; strictly, also its main-thread work.
+    begun = column("site", 0, "frame_begun") + column("site", HOLD_MS, "frame_begun")
+    begun_ok = max(begun) <= FRAME_MS
+    print(f"  target (a) the cover's frame began within {FRAME_MS:.0f} ms of the key (rAF timestamp), "
+          f"p50 {statistics.median(begun):.2f} and max {max(begun):.2f} ms: {'met' if begun_ok else 'MISSED'}")
     cover = column("site", 0, "cover_frame") + column("site", HOLD_MS, "cover_frame")
-    cover_ok = statistics.median(cover) <= FRAME_MS and max(cover) <= FRAME_MS
-    print(f"  target (a) cover's frame within {FRAME_MS:.0f} ms of the key, p50 {statistics.median(cover):.2f} "
-          f"and max {max(cover):.2f} ms: {'met' if cover_ok else 'MISSED'}")
+    cover_ok = begun_ok and statistics.median(cover) <= FRAME_MS and max(cover) <= FRAME_MS
+    print(f"  target (a, strict) that frame's main-thread work started within {FRAME_MS:.0f} ms of the key, "
+          f"p50 {statistics.median(cover):.2f} and max {max(cover):.2f} ms: {'met' if cover_ok else 'MISSED'}")
     request_ok = True
     for hold in (0, HOLD_MS):
         ours = statistics.median(column("site", hold, "request"))

@@ -169,6 +169,14 @@ def test_the_early_script_is_first_in_head_configured_by_data_attributes(tmp_pat
     )
 
 
+def test_the_early_script_asks_to_be_compiled_as_it_loads(client):
+    """Chrome's explicit compile hint: the exit's functions are compiled when the script
+    loads, not lazily in the middle of the exit (where it cost up to 1.9 ms in traces)."""
+    src = soup(client.get("/")).head.select_one("script")["src"]
+    body = client.get(src).get_data(as_text=True)
+    assert body.startswith("//# allFunctionsCalledOnLoad\n")
+
+
 def test_staying_safe_online_page(client):
     response = client.get("/staying-safe-online")
     assert response.status_code == 200

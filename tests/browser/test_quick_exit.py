@@ -230,6 +230,47 @@ def test_the_button_leaves_with_javascript(page, exit_site):
     assert_left_cleanly(exit_site, history_before)
 
 
+FRAME_PROBE = """(() => {
+  new MutationObserver((records, observer) => {
+    const cover = document.querySelector('[data-quick-exit-cover]')
+    if (!cover) return
+    observer.disconnect()
+    const root = document.documentElement
+    const before = root.style.getPropertyValue('--app-quick-exit-height')
+    const changes = []
+    new MutationObserver((list) => changes.push(...list.map((record) => record.attributeName)))
+      .observe(root, { attributes: true })
+    // Two frames later: the cover's frame and the next have both run their observers.
+    requestAnimationFrame(() => requestAnimationFrame(() => console.log('quick-exit-frame ' + JSON.stringify({
+      before, after: root.style.getPropertyValue('--app-quick-exit-height'), changes,
+      coverFont: getComputedStyle(cover).fontFamily
+    }))))
+  }).observe(document, { childList: true, subtree: true })
+})()"""
+
+
+def test_the_cover_frame_restyles_nothing_else(page, exit_site):
+    """The cover's frame does only the cover: the bar's ResizeObserver sees the page hidden
+    and stands still (measuring would force a layout and restyle the whole page), and
+    the cover's text is set in the page's own, already loaded typeface."""
+    frames = []
+    page.add_init_script(FRAME_PROBE)
+    page.on("console", lambda message: message.text.startswith("quick-exit-frame ")
+            and frames.append(json.loads(message.text.split(" ", 1)[1])))
+    page.goto("/")
+    page_font = page.evaluate("getComputedStyle(document.querySelector('.govuk-body')).fontFamily")
+    height = page.evaluate("document.documentElement.style.getPropertyValue('--app-quick-exit-height')")
+    assert height.endswith("px")  # the bar's observer is working before the exit
+    page.keyboard.press("Escape")
+    exit_site.wait_for_request()
+    page.wait_for_timeout(200)
+    assert len(frames) == 1
+    assert frames[0]["before"] == frames[0]["after"] == height
+    assert frames[0]["changes"] == []
+    assert frames[0]["coverFont"] == page_font
+    exit_site.release()
+
+
 def test_the_button_leaves_through_leave_without_javascript(no_js_page):
     """Without JavaScript the button is a link to /leave. Playwright cannot intercept the
     target of a redirect, so the test takes the server's real 303 from /leave (checking

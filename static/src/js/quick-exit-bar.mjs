@@ -7,7 +7,15 @@ export function initQuickExitBar (root = document) {
   const parts = [bar, bar.querySelector('.app-quick-exit__actions')].filter(Boolean)
   const html = document.documentElement
 
+  let observer = null
   const update = () => {
+    if (html.classList.contains('app-quick-exit-exited')) {
+      // The page has been covered to leave: measuring now would cost the cover's frame
+      // a forced layout and a restyle of the whole page, for a bar no one will see.
+      if (observer) observer.disconnect()
+      window.removeEventListener('resize', update)
+      return
+    }
     const sticky = parts.find((element) => getComputedStyle(element).position === 'sticky')
     if (!sticky) {
       html.style.removeProperty('--app-quick-exit-height')
@@ -16,7 +24,7 @@ export function initQuickExitBar (root = document) {
     html.style.setProperty('--app-quick-exit-height', `${Math.ceil(sticky.getBoundingClientRect().height)}px`)
   }
 
-  const observer = new ResizeObserver(update)
+  observer = new ResizeObserver(update)
   parts.forEach((element) => observer.observe(element))
   window.addEventListener('resize', update)
   update()

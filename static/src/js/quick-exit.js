@@ -23,6 +23,8 @@
   var SHIFT_PRESSES = 3
   var SHIFT_WINDOW = 5000
   var NEUTRAL_TITLE = 'New Tab'
+  // As $govuk-font-family in static/src/scss/main.scss.
+  var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
   var root = document.documentElement
   var exited = false
@@ -59,10 +61,16 @@
       padding: '1rem',
       background: 'Canvas',
       color: 'CanvasText',
+      // The page's own typeface, already loaded and shaped: the cover is outside <body>,
+      // and a face not yet used on the page costs a font lookup in the cover's frame.
+      'font-family': FONT,
+      'font-size': '1rem',
       'forced-color-adjust': 'auto',
       display: 'block'
     })
     // The cover is a sibling of <body>, so hiding everything in <body> leaves it shown.
+    // The class tells the page's other scripts (quick-exit-bar.mjs) to stand still.
+    root.classList.add('app-quick-exit-exited')
     root.appendChild(cover)
     setStyles(root, { background: 'Canvas' })
     if (document.body) {
