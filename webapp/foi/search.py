@@ -71,6 +71,9 @@ def highlighted(value: str | None) -> Markup:
     return Markup(escaped)
 
 
+# The facet filters: the query's field, the table linking responses to it, its column.
+FACETS = (("topics", "foi_topic", "slug"), ("exemptions", "foi_exemption", "section"))
+
 # Published responses per (database, content version): see SqliteSearch._published.
 _PUBLISHED: dict[tuple[str, object], int] = {}
 
@@ -83,7 +86,10 @@ class SearchBackend:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def filters(self, query: LogQuery) -> tuple[list[str], dict, list]:
+    def filters(self, query: LogQuery, per_row: bool = False) -> tuple[list[str], dict, list]:
+        """The WHERE clauses for the query's filters. A facet is a set of ids by default;
+        ``per_row`` asks instead, for one response at a time, whether it has the facet
+        (a lookup by primary key, for a walk of the date index)."""
         clauses = ["r.is_published = :published_flag"]
         params: dict = {"published_flag": True}
         expanding = []
@@ -91,14 +97,14 @@ class SearchBackend:
             clauses.append("r.outcome IN :outcomes")
             params["outcomes"] = list(query.outcomes)
             expanding.append("outcomes")
-        if query.topics:
-            clauses.append("r.id IN (SELECT t.response_id FROM foi_topic t WHERE t.slug IN :topics)")
-            params["topics"] = list(query.topics)
-            expanding.append("topics")
-        if query.exemptions:
-            clauses.append("r.id IN (SELECT e.response_id FROM foi_exemption e WHERE e.section IN :exemptions)")
-            params["exemptions"] = list(query.exemptions)
-            expanding.append("exemptions")
+        for name, table, column in FACETS:
+            if getattr(query, name):
+                if per_row:
+                    clauses.append(f"EXISTS (SELECT 1 FROM {table} f WHERE f.response_id = r.id AND f.{column} IN :{name})")
+                else:
+                    clauses.append(f"r.id IN (SELECT f.response_id FROM {table} f WHERE f.{column} IN :{name})")
+                params[name] = list(getattr(query, name))
+                expanding.append(name)
         if query.published_from:
             clauses.append("r.published >= :published_from")
             params["published_from"] = query.published_from
@@ -198,18 +204,6 @@ class SqliteSearch(SearchBackend):
         # Each word quoted: FTS5 query syntax in what people type means nothing.
         return " ".join(f'"{term}"' for term in query.terms)
 
-    def filters(self, query: LogQuery, per_row: bool = False):
-        clauses, params, expanding = super().filters(query)
-        if per_row:  # one response at a time: look its topics up by primary key
-            clauses = [
-                c.replace("r.id IN (SELECT t.response_id FROM foi_topic t WHERE t.slug IN :topics)",
-                          "EXISTS (SELECT 1 FROM foi_topic t WHERE t.response_id = r.id AND t.slug IN :topics)")
-                 .replace("r.id IN (SELECT e.response_id FROM foi_exemption e WHERE e.section IN :exemptions)",
-                          "EXISTS (SELECT 1 FROM foi_exemption e WHERE e.response_id = r.id AND e.section IN :exemptions)")
-                for c in clauses
-            ]
-        return clauses, params, expanding
-
     def _text_parts(self, query: LogQuery):
         clauses, params, expanding = self.filters(query, per_row=True)
         clauses = clauses[1:]  # is_published: the index holds published responses only
@@ -219,11 +213,16 @@ class SqliteSearch(SearchBackend):
 
     def _text_count(self, connection, query) -> int:
         clauses, params, expanding = self._text_parts(query)
-        if clauses:
-            sql = f"SELECT count(*) {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])}"
-        else:
-            sql = "SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"
+        if not clauses:
+            return self._matched(connection, params["match"])
+        sql = f"SELECT count(*) {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])}"
         return connection.execute(self.statement(sql, expanding), params).scalar_one()
+
+    @staticmethod
+    def _matched(connection, match: str) -> int:
+        """How many published responses the words match, whatever the other filters."""
+        return connection.execute(text("SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"),
+                                  {"match": match}).scalar_one()
 
     def _id_sql(self, connection, query: LogQuery, clauses: list[str], total: int | None) -> str:
         if query.effective_sort == "relevance":
@@ -256,8 +255,7 @@ class SqliteSearch(SearchBackend):
     def _text_search(self, connection, query, limit, offset):
         clauses, params, expanding = self._text_parts(query)
         # Ranking costs in proportion to what the index matches, filters or not.
-        matched = connection.execute(text("SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"),
-                                     {"match": params["match"]}).scalar_one()
+        matched = self._matched(connection, params["match"])
         query = self.affordable(query, matched)
         if not clauses:
             total = matched
@@ -280,17 +278,14 @@ class SqliteSearch(SearchBackend):
         """The page's rows with the matching words marked, in the order of ``ids``."""
         if not ids:
             return []
-        params = {"match": match}
         rows = connection.execute(self.statement(
             f"SELECT {self.COLUMNS}, highlight(foi_fts, 0, char(2), char(3)) AS title_marked, "
             f"highlight(foi_fts, 1, char(2), char(3)) AS summary_marked, "
             f"snippet(foi_fts, 2, char(2), char(3), '…', 24) AS snippet "
             f"FROM foi_fts CROSS JOIN foi_response r ON r.id = foi_fts.rowid "
             f"WHERE foi_fts MATCH :match AND foi_fts.rowid IN :ids", ["ids"]),
-            {"match": params["match"], "ids": ids}).all()
-        position = {response_id: index for index, response_id in enumerate(ids)}
-        rows.sort(key=lambda row: position[row.id])
-        return rows
+            {"match": match, "ids": ids}).all()
+        return _in_order(rows, ids)
 
     def _browse(self, connection, query, limit, offset):
         if not query.is_filtered:  # the whole log: its size is known per content version
@@ -301,22 +296,18 @@ class SqliteSearch(SearchBackend):
             return total, self._rows(connection, ids)
         if not (query.topics or query.exemptions):
             return super()._browse(connection, query, limit, offset)
-        # Lead with the facet's own index: the responses with that topic or exemption.
-        clauses, params, expanding = self.filters(query, per_row=True)
-        if query.topics:
-            lead = "SELECT DISTINCT t.response_id AS id FROM foi_topic t WHERE t.slug IN :topics"
-            clauses = [c for c in clauses if "foi_topic" not in c]
-        else:
-            lead = "SELECT DISTINCT e.response_id AS id FROM foi_exemption e WHERE e.section IN :exemptions"
-            clauses = [c for c in clauses if "foi_exemption" not in c]
-        source = f"FROM ({lead}) f CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = f.id"
-        where = " AND ".join(clauses)
+        # Lead with the facet's own index: the responses with that topic (or exemption).
+        name, table, column = next(facet for facet in FACETS if getattr(query, facet[0]))
+        lead = f"SELECT DISTINCT f.response_id AS id FROM {table} f WHERE f.{column} IN :{name}"
+        every, params, expanding = self.filters(query, per_row=True)
+        rest = self.filters(replace(query, **{name: ()}), per_row=True)[0]
+        source = f"FROM ({lead}) m CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = m.id"
+        where = " AND ".join(rest)
         total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
         if offset >= total:
             return total, []
         if self._walk_is_cheaper(connection, total, limit, offset):
             # Many match: walk the date index and check each response's facets by key.
-            every, params, expanding = self.filters(query, per_row=True)
             sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(every)} ORDER BY {self.order(query)}"
         else:
             sql = f"SELECT r.id {source} WHERE {where} ORDER BY {self.order(query)}"
@@ -330,16 +321,12 @@ class SqliteSearch(SearchBackend):
         rows = connection.execute(self.statement(
             f"SELECT {self.COLUMNS}, r.title AS title_marked, r.summary AS summary_marked FROM foi_response r "
             f"WHERE r.id IN :ids", ["ids"]), {"ids": ids}).all()
-        position = {response_id: index for index, response_id in enumerate(ids)}
-        rows.sort(key=lambda row: position[row.id])
-        return rows
+        return _in_order(rows, ids)
 
     def _ids(self, connection, query):
         if query.terms:
             clauses, params, expanding = self._text_parts(query)
-            matched = connection.execute(text("SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"),
-                                         {"match": params["match"]}).scalar_one()
-            query = self.affordable(query, matched)
+            query = self.affordable(query, self._matched(connection, params["match"]))
             sql = self._id_sql(connection, query, clauses, None)
         else:
             clauses, params, expanding = self.filters(query)
@@ -382,9 +369,7 @@ class PostgresSearch(SearchBackend):
             f"ts_headline('english', r.search_body, plainto_tsquery('english', :terms), :snippet) AS snippet "
             f"FROM foi_response r WHERE r.id = ANY(:ids)"),
             {"terms": params["terms"], "ids": ids, "headline": self.HEADLINE, "snippet": self.SNIPPET}).all()
-        position = {response_id: index for index, response_id in enumerate(ids)}
-        rows.sort(key=lambda row: position[row.id])
-        return rows
+        return _in_order(rows, ids)
 
     def _ids(self, connection, query):
         clauses, params, expanding = self.filters(query)
@@ -398,6 +383,12 @@ class PostgresSearch(SearchBackend):
 
 def backend_for(engine: Engine) -> SearchBackend:
     return PostgresSearch(engine) if engine.dialect.name == "postgresql" else SqliteSearch(engine)
+
+
+def _in_order(rows, ids):
+    """``rows`` (fetched by ``id IN ...``, in no particular order) in the order of ``ids``."""
+    position = {response_id: index for index, response_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row.id])
 
 
 def _strip(value: str) -> str:
