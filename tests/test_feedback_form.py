@@ -49,6 +49,14 @@ def test_every_visit_gets_fresh_tokens(client):
     assert open_form(client, "/feedback?from=/other")["from"] == "/other"
 
 
+def test_a_kept_blank_form_is_only_reused_for_the_same_address(client):
+    """The kept form is keyed like the page cache: an address with another query string
+    gets its own page, so the cookie banner returns each visitor to where they were."""
+    return_to = "form[action='/cookies/consent'] input[name=return_to]"
+    assert soup(client.get("/feedback?from=/foi&ref=banner")).select_one(return_to)["value"] == "/feedback?from=/foi&ref=banner"
+    assert soup(client.get("/feedback?from=/foi")).select_one(return_to)["value"] == "/feedback?from=/foi"
+
+
 def test_honeypot_is_hidden_from_people_and_assistive_technology(client):
     page = soup(client.get("/feedback"))
     field = page.select_one("input[name=website]")

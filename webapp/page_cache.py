@@ -38,16 +38,22 @@ def cacheable(view: Callable) -> Callable:
     return wrapper
 
 
-class PageCache:
-    """WSGI middleware serving stored responses for :func:`cacheable` views."""
+class BoundedStore:
+    """A thread-safe mapping that keeps at most ``max_entries``, dropping the oldest."""
 
-    def __init__(self, app, max_entries: int, version: Callable[[], object] = lambda: None):
-        self.app = app
+    def __init__(self, max_entries: int):
         self.max_entries = max_entries
-        self.version = version
-        self.vary_cookies: set[str] = set()
-        self._entries: OrderedDict[tuple, tuple[str, list, bytes]] = OrderedDict()
+        self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+
+    def get(self, key):
+        return self._entries.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
@@ -56,7 +62,25 @@ class PageCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _key(self, environ) -> tuple | None:
+
+class PageCache:
+    """WSGI middleware serving stored responses for :func:`cacheable` views."""
+
+    def __init__(self, app, max_entries: int, version: Callable[[], object] = lambda: None):
+        self.app = app
+        self.max_entries = max_entries
+        self.version = version
+        self.vary_cookies: set[str] = set()
+        self._entries = BoundedStore(max_entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def key(self, environ) -> tuple | None:
+        """Everything that can change a GET's page (None: not cacheable)."""
         if environ.get("REQUEST_METHOD") != "GET":
             return None
         cookie_header = environ.get("HTTP_COOKIE", "")
@@ -84,7 +108,7 @@ class PageCache:
     def __call__(self, environ, start_response):
         if not self.max_entries:
             return self.app(environ, start_response)
-        key = self._key(environ)
+        key = self.key(environ)
         if key is None:
             return self.app(environ, start_response)
 
@@ -111,8 +135,5 @@ class PageCache:
                 close()
         status, headers = captured.get("status", ""), captured.get("headers", [])
         if status.startswith("200") and not any(name.lower() == "set-cookie" for name, _ in headers):
-            with self._lock:
-                self._entries[key] = (status, list(headers), body)
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+            self._entries.put(key, (status, list(headers), body))
         return [body]

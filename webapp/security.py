@@ -123,7 +123,7 @@ def _is_control(ch: str) -> bool:
     return ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or unicodedata.category(ch) in {"Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 
 
-def local_path_or(value: str | None, fallback: str = "/") -> str:
+def local_path_or(value: str | None, fallback: str | None = "/") -> str | None:
     """``value`` when it is a safe local path, otherwise ``fallback``."""
     return value if is_safe_local_path(value) else fallback
 

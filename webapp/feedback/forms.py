@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from webapp.feedback.store import MAX_IMPROVEMENT, RATINGS
-from webapp.security import is_safe_local_path
+from webapp.security import local_path_or
 
 RATING_REQUIRED = "Select how you felt about this site"
 IMPROVEMENT_TOO_LONG = f"Your feedback must be {MAX_IMPROVEMENT:,} characters or fewer"
@@ -64,8 +64,7 @@ class FeedbackForm(FlaskForm):
     @property
     def page(self) -> str | None:
         """The page they came from, only if it is a local path of this site."""
-        value = (self.came_from.data or "").strip()
-        return value if is_safe_local_path(value) else None
+        return local_path_or((self.came_from.data or "").strip(), fallback=None)
 
     @property
     def is_honeypot_filled(self) -> bool:

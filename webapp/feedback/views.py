@@ -7,15 +7,12 @@ Post/Redirect/Get; a repeat of the same form (same one-time id) is stored once.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
 from webapp.extensions import csrf, limiter
 from webapp.feedback import forms, store
-from webapp.page_cache import cacheable
+from webapp.page_cache import BoundedStore, cacheable
 from webapp.security import local_path_or
 
 bp = Blueprint("feedback", __name__)
@@ -45,62 +42,50 @@ def form_html(form: forms.FeedbackForm, problem: str | None = None, csrf_value=N
     )
 
 
-def respond(html: str, status: int = 200):
-    response = current_app.make_response((html, status))
+def render_form(form: forms.FeedbackForm, problem: str | None = None, status: int = 200):
     # Cache-Control: no-store comes from security.no_store_html, as for every HTML page:
     # the form holds a CSRF token and, after a POST, what the person typed.
-    return response
-
-
-def render_form(form: forms.FeedbackForm, problem: str | None = None, status: int = 200):
-    return respond(form_html(form, problem), status)
+    return form_html(form, problem), status
 
 
 @bp.get("/feedback")
 def form():
     page = local_path_or(request.args.get("from"), fallback="")
-    blank_forms = current_app.extensions.setdefault("feedback_blank_forms", BlankForms())
-    return respond(blank_forms.html(page))
+    return current_app.extensions["feedback_blank_forms"].html(page)
 
 
 class BlankForms:
-    """The empty form, rendered once per return page and filled with fresh tokens.
+    """The empty form, rendered once per page address and filled with fresh tokens.
 
     Rendering the form through the macros costs a few milliseconds; only its two tokens
-    change between visitors. The page is rendered with placeholders, kept (bounded, per
-    app, keyed like the page cache: return page, the cookies pages vary on, the content
-    version), and each GET swaps in a new CSRF token and one-time form token."""
+    change between visitors. The page is rendered with placeholders, kept under the page
+    cache's key for this request (address, query string, the cookies pages vary on, the
+    content version: everything the page shows) and each GET swaps in a new CSRF token
+    and one-time form token. Nothing is kept when the page cache is off."""
 
     CSRF = "feedback-csrf-placeholder-3f9c2a"
     TOKEN = "feedback-token-placeholder-8d41e7"
     MAX_ENTRIES = 256
 
     def __init__(self):
-        self._entries: OrderedDict[tuple, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _key(self, page: str) -> tuple:
-        cache = current_app.extensions.get("page_cache")
-        cookies = tuple(
-            (name, request.cookies.get(name)) for name in sorted(getattr(cache, "vary_cookies", ()))
-        )
-        version = cache.version() if cache is not None else None
-        return (page, cookies, version)
+        self._skeletons = BoundedStore(self.MAX_ENTRIES)
 
     def html(self, page: str) -> str:
-        key = self._key(page)
-        skeleton = self._entries.get(key)
+        cache = current_app.extensions["page_cache"]
+        key = cache.key(request.environ) if cache.max_entries else None
+        skeleton = self._skeletons.get(key) if key is not None else None
         if skeleton is None:
             blank = forms.FeedbackForm(formdata=None, data={"came_from": page, "js": "off"})
             skeleton = form_html(blank, csrf_value=self.CSRF, form_token=self.TOKEN)
-            if current_app.config["PAGE_CACHE_ENTRIES"] and not current_app.config["DEBUG"]:
-                with self._lock:
-                    self._entries[key] = skeleton
-                    while len(self._entries) > self.MAX_ENTRIES:
-                        self._entries.popitem(last=False)
+            if key is not None:
+                self._skeletons.put(key, skeleton)
         # Both tokens are URL-safe base64 and dots: nothing to escape.
         return skeleton.replace(self.CSRF, generate_csrf(), 1).replace(self.TOKEN, forms.issue_token(), 1)
 
+
+@bp.record_once
+def _keep_blank_forms(state) -> None:
+    state.app.extensions["feedback_blank_forms"] = BlankForms()
 
 
 @bp.post("/feedback")
