@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 
 from webapp.consent import analytics, policy, visitor
 from webapp.extensions import csrf
+from webapp.security import local_path_or
 
 bp = Blueprint("consent", __name__)
 
@@ -18,7 +19,7 @@ def banner_choice():
     """The banner's buttons: accept or reject additional cookies, or hide the message.
     Without JavaScript the answer is a 303 back to the page; the banner script gets JSON."""
     visitor.require_same_origin()
-    return_to = visitor.return_path(request.form.get("return_to"))
+    return_to = local_path_or(request.form.get("return_to"))
     if request.form.get("hide"):
         response = jsonify(hidden=True) if visitor.wants_json() else redirect(return_to, 303)
         visitor.clear_confirmation(response)
@@ -75,19 +76,15 @@ def cookies_page():
     consent = visitor.current_consent()
     choices = {category: bool(consent and consent.allows(category)) for category in policy.OPTIONAL_CATEGORIES}
     saved = visitor.confirmation() == "saved"
-    response = current_app.make_response(
-        render_cookies_page(choices, {}, visitor.referring_path(), saved)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Cache-Control: no-store comes from security.no_store_html, as for every HTML page.
+    return render_cookies_page(choices, {}, visitor.referring_path(), saved)
 
 
 @bp.post("/cookies")
 @csrf.exempt
 def save_cookie_settings():
     visitor.require_same_origin()
-    supplied = request.form.get("return_to")
-    return_to = supplied if supplied and visitor.return_path(supplied) == supplied else None
+    return_to = local_path_or(request.form.get("return_to"), fallback=None)
     choices, errors = read_choices(request.form)
     if errors:
         return render_cookies_page(choices, errors, return_to, saved=False)

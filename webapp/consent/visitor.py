@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, g, request
 
 from webapp.consent import analytics, policy
-from webapp.security import content_security_policy, is_safe_local_path
+from webapp.security import content_security_policy, is_safe_local_path, local_path_or
 
 COOKIES_PAGE = "/cookies"
 
@@ -75,10 +75,6 @@ def require_same_origin() -> None:
 def wants_json() -> bool:
     """The banner script asks for JSON; a plain form submission gets a redirect."""
     return request.accept_mimetypes.best == "application/json"
-
-
-def return_path(value: str | None) -> str:
-    return value if is_safe_local_path(value) else "/"
 
 
 def referring_path() -> str | None:
@@ -197,7 +193,7 @@ def banner_context() -> dict:
     return {
         "cookie_banner": {
             "state": state,
-            "return_to": here if is_safe_local_path(here) else "/",
+            "return_to": local_path_or(here),
             "analytics_patterns": " ".join(policy.analytics_cookie_patterns()),
         },
         "analytics": active_integration(),
