@@ -26,11 +26,6 @@ bp = Blueprint("foi", __name__)
 DOWNLOAD_INLINE = {"application/pdf", "text/plain", "text/csv"}
 
 
-@bp.app_template_filter("govuk_date")
-def govuk_date(value) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
-
-
 @bp.app_template_filter("file_size")
 def file_size(size: int) -> str:
     if size < 1024:

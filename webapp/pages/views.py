@@ -10,9 +10,10 @@ from webapp.page_cache import cacheable
 bp = Blueprint("pages", __name__)
 
 
-def long_date(value: date) -> str:
-    """GOV.UK style: 29 November 2026."""
-    return f"{value.day} {value:%B %Y}"
+@bp.app_template_filter("govuk_date")
+def govuk_date(value: date | None) -> str:
+    """Every template's dates, GOV.UK style: 29 November 2026 (nothing for no date)."""
+    return f"{value.day} {value:%B %Y}" if value else ""
 
 
 @bp.get("/")
@@ -30,12 +31,7 @@ def staying_safe_online():
 @bp.get("/accessibility-statement")
 @cacheable
 def accessibility_statement():
-    config = current_app.config
-    return render_template(
-        "pages/accessibility_statement.html",
-        prepared=long_date(config["ACCESSIBILITY_STATEMENT_PREPARED"]),
-        reviewed=long_date(config["ACCESSIBILITY_STATEMENT_REVIEWED"]),
-    )
+    return render_template("pages/accessibility_statement.html")
 
 
 @bp.get("/privacy")
