@@ -91,10 +91,10 @@ def test_csv_is_the_whole_result_set(client):
 
 
 def test_csv_cells_never_start_a_formula():
-    from webapp.foi.feeds import _cell
+    from webapp.foi.feeds import spreadsheet_safe
 
-    assert _cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
-    assert _cell("+1") == "'+1" and _cell("@SUM") == "'@SUM" and _cell("plain") == "plain"
+    assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert spreadsheet_safe("+1") == "'+1" and spreadsheet_safe("@SUM") == "'@SUM" and spreadsheet_safe("plain") == "plain"
 
 
 @pytest.mark.parametrize("path", ["/foi.atom?outcome=nope", "/foi.json?published-from-day=99&published-from-month=1&published-from-year=2020", "/foi.csv?sort=x"])

@@ -128,6 +128,18 @@ def local_path_or(value: str | None, fallback: str | None = "/") -> str | None:
     return value if is_safe_local_path(value) else fallback
 
 
+# A cell a spreadsheet would run as a formula starts with one of these (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell for staff or the public to open in a spreadsheet: text that would start
+    a formula gets a leading ``'``; anything else is left as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 # Shared caches in front (a CDN) may keep a page that is the same for everyone for a
 # short while; browsers keep nothing (CDN-Cache-Control, RFC 9213, is read only by them).
 CDN_CACHE_CONTROL = "public, max-age=300"

@@ -17,19 +17,12 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.feedback import store
+from webapp.security import spreadsheet_safe
 
 feedback_cli = AppGroup("feedback", help="Beta feedback: export it, count it, delete old feedback.")
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 COLUMNS = ["id", "submitted_at", "rating", "rating_label", "improvement", "page", "browser", "javascript"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """Escape a text cell a spreadsheet would otherwise treat as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def period(since: datetime | None, until: datetime | None) -> tuple[datetime | None, datetime | None]:

@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 from webapp.foi.content import OUTCOMES, REGIMES, html_to_text
 from webapp.foi.query import LogQuery, query_string
+from webapp.security import spreadsheet_safe
 
 ATOM = "http://www.w3.org/2005/Atom"
 CSV_COLUMNS = ["reference", "title", "summary", "published", "updated", "received", "responded",
@@ -120,13 +121,6 @@ def atom(rows, query: LogQuery, root: str, config) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def csv_lines(chunks: Iterable[list], root: str):
     """The CSV, a chunk of rows at a time (it can be the whole log)."""
     buffer = io.StringIO()
@@ -138,7 +132,7 @@ def csv_lines(chunks: Iterable[list], root: str):
         buffer.truncate()
         for row in rows:
             document = json.loads(row.document)
-            writer.writerow([_cell(value) for value in (
+            writer.writerow([spreadsheet_safe(value) for value in (
                 row.reference, row.title, row.summary, row.published.isoformat(),
                 row.updated.isoformat() if row.updated else "", row.received.isoformat(),
                 row.responded.isoformat(), row.regime, OUTCOMES[row.outcome],
