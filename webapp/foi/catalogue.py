@@ -3,7 +3,8 @@
 :class:`ContentVersion` is given to the page cache: each worker process asks the
 database for ``foi_state.version`` at most once per ``ttl`` seconds (one indexed row),
 so an import in any process reaches every worker within about a second.
-:func:`facets` lists the topics and exemptions in use, worked out once per version.
+:func:`facets` lists the topics and exemptions in use and counts the published
+responses, worked out once per version.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Facets:
     exemptions: dict[str, str] = field(default_factory=dict)  # section -> name
     exemption_counts: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=lambda: dict(OUTCOMES))
+    published: int = 0  # how many responses are published
 
 
 _cache: dict = {}
@@ -64,12 +66,15 @@ _cache_lock = threading.Lock()
 
 
 def facets(engine: Engine, version: object) -> Facets:
-    key = (id(engine), version)
+    # By address, not id(engine): a new engine may reuse a dropped one's id (in tests).
+    key = (str(engine.url), version)
     cached = _cache.get(key)
     if cached is not None:
         return cached
     result = Facets()
     with engine.connect() as connection:
+        result.published = connection.execute(
+            text("SELECT count(*) FROM foi_response WHERE is_published = :yes"), {"yes": True}).scalar_one()
         for slug, name, count in connection.execute(text(
             "SELECT t.slug, min(t.name), count(*) FROM foi_topic t JOIN foi_response r ON r.id = t.response_id "
             "WHERE r.is_published = :yes GROUP BY t.slug ORDER BY min(t.name)"), {"yes": True}):
