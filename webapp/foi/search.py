@@ -222,15 +222,15 @@ class SqliteSearch(SearchBackend):
         return connection.execute(text("SELECT count(*) FROM foi_fts WHERE foi_fts MATCH :match"),
                                   {"match": match}).scalar_one()
 
-    def _id_sql(self, connection, query: LogQuery, clauses: list[str], total: int | None) -> str:
-        if query.effective_sort == "relevance":
-            if not clauses:
-                return "SELECT rowid FROM foi_fts WHERE foi_fts MATCH :match ORDER BY rank"
-            return f"SELECT r.id {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY foi_fts.rank"
-        if total is not None and not clauses and total > self.DENSE * self._published(connection):
-            return ("SELECT r.id FROM foi_response r WHERE r.is_published = 1 AND EXISTS (SELECT 1 FROM foi_fts "
+    def _id_sql(self, connection, query: LogQuery, clauses: list[str], total: int | None, columns: str = "r.id") -> str:
+        if query.effective_sort == "relevance" and not clauses:
+            return "SELECT rowid FROM foi_fts WHERE foi_fts MATCH :match ORDER BY rank"
+        if query.effective_sort != "relevance" and total is not None and not clauses \
+                and total > self.DENSE * self._published(connection):
+            return (f"SELECT {columns} FROM foi_response r WHERE r.is_published = 1 AND EXISTS (SELECT 1 FROM foi_fts "
                     f"WHERE foi_fts MATCH :match AND foi_fts.rowid = r.id) ORDER BY {self.order(query)}")
-        return f"SELECT r.id {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY {self.order(query)}"
+        order = "foi_fts.rank" if query.effective_sort == "relevance" else self.order(query)
+        return f"SELECT {columns} {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY {order}"
 
     def _published(self, connection) -> int:
         """How many responses are published: counted once per content version, with the
@@ -255,7 +255,7 @@ class SqliteSearch(SearchBackend):
         else:
             # One pass: the page and the count together.
             found = connection.execute(self.statement(
-                self._id_sql(connection, query, clauses, None).replace("SELECT r.id ", "SELECT r.id, count(*) OVER () AS total ", 1)
+                self._id_sql(connection, query, clauses, None, columns="r.id, count(*) OVER () AS total")
                 + " LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).all()
             ids = [row.id for row in found]
             total = found[0].total if found else self._text_count(connection, query)
