@@ -29,6 +29,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import nh3
@@ -156,8 +157,9 @@ class Attachment:
     note: str
     data: bytes = field(repr=False)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """Read by the fingerprint and again when the file is stored: hashed once."""
         return hashlib.sha256(self.data).hexdigest()
 
 
@@ -194,10 +196,9 @@ class ResponseDocument:
         parts.append(f"{self.reference} {re.sub(r'[._-]+', ' ', self.reference)}")
         return "\n".join(parts)
 
+    @cached_property
     def document_json(self) -> str:
-        if "_document_json" not in self.__dict__:
-            self.__dict__["_document_json"] = json.dumps(self.document(), ensure_ascii=False, separators=(",", ":"))
-        return self.__dict__["_document_json"]
+        return json.dumps(self.document(), ensure_ascii=False, separators=(",", ":"))
 
     def document(self) -> dict:
         """What the response page shows beyond the indexed columns (stored as JSON)."""
@@ -214,10 +215,9 @@ class ResponseDocument:
             ],
         }
 
+    @cached_property
     def fingerprint(self) -> str:
         """Changes whenever anything stored for this response would change."""
-        if "_fingerprint" in self.__dict__:
-            return self.__dict__["_fingerprint"]
         payload = {
             "reference": self.reference, "title": self.title, "summary": self.summary,
             "published": self.published.isoformat(), "received": self.received.isoformat(),
@@ -226,9 +226,8 @@ class ResponseDocument:
             "files": [a.sha256 for a in self.attachments], "source": self.source,
         }
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8"))
-        digest.update(self.document_json().encode("utf-8"))
-        self.__dict__["_fingerprint"] = digest.hexdigest()
-        return self.__dict__["_fingerprint"]
+        digest.update(self.document_json.encode("utf-8"))
+        return digest.hexdigest()
 
 
 def slugify(text: str) -> str:

@@ -97,7 +97,7 @@ def publish(engine: Engine, documents: Iterable[ResponseDocument], report: Impor
             row = existing.get(key)
             if row is None:
                 new_docs.append(doc)
-            elif row.fingerprint != doc.fingerprint() or not row.is_published:
+            elif row.fingerprint != doc.fingerprint or not row.is_published:
                 changed.append((row.id, doc))
             else:
                 report.unchanged += 1
@@ -151,8 +151,8 @@ def _row(doc: ResponseDocument, now: dt.datetime) -> dict:
         "summary": doc.summary, "published": doc.published, "updated": doc.updated,
         "change_note": doc.change_note, "received": doc.received, "responded": doc.responded,
         "regime": doc.regime, "outcome": doc.outcome,
-        "document": doc.document_json(),
-        "search_body": doc.search_body, "source": doc.source, "fingerprint": doc.fingerprint(),
+        "document": doc.document_json,
+        "search_body": doc.search_body, "source": doc.source, "fingerprint": doc.fingerprint,
         "is_published": True, "imported_at": now,
     }
 
