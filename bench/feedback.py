@@ -136,44 +136,20 @@ def run_backend(label: str, database_url: str) -> tuple[float, int, bool]:
     return rate, rows - 1, ok
 
 
-def postgres_schema_url() -> tuple[str, callable] | None:
-    base = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not base:
-        return None
-    from sqlalchemy import create_engine, text
-
-    from webapp.database import normalise_url
-
-    base = normalise_url(base)
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop():
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}", drop
-
-
 def run(seconds: int = 20) -> bool:  # noqa: ARG001 - a fixed amount of work, not a duration
     print(f"Feedback form: {CLIENTS} concurrent clients send {SUBMISSIONS:,} valid forms (GET, then POST),")
     print("gunicorn 2 sync workers, rate limit raised, minimum fill time 0")
     sqlite_env = bench_env()
     sqlite_rate, _, sqlite_ok = run_backend("SQLite", sqlite_env["DATABASE_URL"])
     met = sqlite_ok and sqlite_rate >= TARGET_SQLITE
-    postgres = postgres_schema_url()
-    if postgres is None:
+    postgres = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not postgres:
         print("  PostgreSQL  skipped: TEST_DATABASE_URL is not set")
     else:
-        url, drop = postgres
-        try:
+        from webapp.database import scratch_schema
+
+        with scratch_schema(postgres, "bench") as url:
             _, _, postgres_ok = run_backend("PostgreSQL", url)
-        finally:
-            drop()
         met = met and postgres_ok
     print(f"  target: SQLite ≥ {TARGET_SQLITE} submissions/s; exactly {SUBMISSIONS:,} rows on each database")
     return met

@@ -95,13 +95,17 @@ def wrk(url: str, seconds: int = 20, threads: int = 2, connections: int = 16,
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: `make bench` installs Debian's wrk")
     header_args = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
-    output = subprocess.run(
+    finished = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *header_args, url],
         check=True, capture_output=True, text=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1))
-    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1))
+    )
+    output = finished.stdout
+    try:
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+        p50 = _ms(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1))
+        p99 = _ms(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1))
+    except AttributeError:  # a report without the figures: show what wrk said
+        raise RuntimeError(f"wrk report not understood for {url}:\n{output}{finished.stderr}") from None
     errors = ""
     match = re.search(r"(Socket errors:.*|Non-2xx or 3xx responses:.*)", output)
     if match:

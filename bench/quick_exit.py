@@ -126,6 +126,26 @@ def serve(directory: Path):
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
+def exit_request_started(page, routes: list, reported, failure: str) -> float:
+    """Wait for the held exit request (and ``reported()``), answer it, close the page, and
+    return when the browser started the request (its own wall clock, as is the page's
+    ``timeOrigin``)."""
+    deadline = time.monotonic() + 10
+    while (not routes or not reported()) and time.monotonic() < deadline:
+        page.wait_for_timeout(5)
+    for route in routes:
+        try:
+            route.fulfill(status=200, content_type="text/html", body=EXIT_PAGE)
+        except Exception:  # noqa: BLE001 - an earlier navigation replaced by a later one
+            pass
+    if not routes or not reported():
+        raise RuntimeError(failure)
+    page.wait_for_url(EXIT_URL)
+    started = routes[0].request.timing["startTime"]
+    page.close()
+    return started
+
+
 def measure_once(context, url: str, key: str, presses: int, cover: str, hold_ms: int = 0) -> dict:
     page = context.new_page()
     page.add_init_script(PROBE % {"key": json.dumps(key), "cover": json.dumps(cover)})
@@ -145,20 +165,7 @@ def measure_once(context, url: str, key: str, presses: int, cover: str, hold_ms:
     if hold_ms:
         time.sleep(hold_ms / 1000)
     page.keyboard.up(key)
-    deadline = time.monotonic() + 10
-    while (not reports or not routes) and time.monotonic() < deadline:
-        page.wait_for_timeout(5)
-    for route in routes:
-        try:
-            route.fulfill(status=200, content_type="text/html", body=EXIT_PAGE)
-        except Exception:  # noqa: BLE001 - an earlier navigation replaced by a later one
-            pass
-    if not reports or not routes:
-        raise RuntimeError(f"no exit measured for {url}")
-    page.wait_for_url(EXIT_URL)
-    # When the browser sent the request (its own wall clock, as is the page's timeOrigin).
-    started = routes[0].request.timing["startTime"]
-    page.close()
+    started = exit_request_started(page, routes, lambda: bool(reports), f"no exit measured for {url}")
     marks = reports[0]
     return {
         "cover": marks["painted"] - marks["key"],
@@ -180,20 +187,7 @@ def navigation_floor(context, url: str) -> float:
     called = page.evaluate(
         "(exit) => { const now = performance.timeOrigin + performance.now(); location.replace(exit); return now }",
         EXIT_URL)
-    deadline = time.monotonic() + 10
-    while not routes and time.monotonic() < deadline:
-        page.wait_for_timeout(5)
-    if not routes:
-        raise RuntimeError("no exit request for the navigation floor")
-    for route in routes:
-        try:
-            route.fulfill(status=200, content_type="text/html", body=EXIT_PAGE)
-        except Exception:  # noqa: BLE001 - replaced by a later navigation
-            pass
-    page.wait_for_url(EXIT_URL)
-    started = routes[0].request.timing["startTime"]
-    page.close()
-    return started - called
+    return exit_request_started(page, routes, lambda: True, "no exit request for the navigation floor") - called
 
 
 def summary(values: list[float]) -> str:

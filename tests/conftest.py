@@ -60,24 +60,10 @@ def service_url(variable: str) -> str:
 def postgres_url():
     """A PostgreSQL address (from TEST_DATABASE_URL) whose search_path is a fresh,
     empty schema, dropped afterwards, so tests never see each other's tables."""
-    import uuid
+    from webapp.database import scratch_schema
 
-    from sqlalchemy import create_engine, text
-
-    from webapp.database import normalise_url
-
-    base = normalise_url(service_url("TEST_DATABASE_URL"))
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(service_url("TEST_DATABASE_URL"), "test") as url:
+        yield url
 
 
 # The live server and Chromium fixtures, shared by tests/browser/ and tests/quality/ so both

@@ -7,7 +7,10 @@ their tables as models on :class:`Base` and migrations under ``webapp/migrations
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from pathlib import Path
+from typing import Iterator
 
 import click
 from flask import Flask, current_app, g
@@ -30,6 +33,24 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+@contextlib.contextmanager
+def scratch_schema(url: str, prefix: str) -> Iterator[str]:
+    """For tests and benchmarks on a shared PostgreSQL server: ``url`` with its
+    search_path set to a fresh, empty schema, dropped afterwards with everything in it."""
+    base = normalise_url(url)
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
