@@ -3,13 +3,14 @@
 import pytest
 
 from tests.routes import EXCLUDED, page_paths
-from tests.states import EXTRA_STATES, LIGHTHOUSE_STATES, State, all_states, lighthouse_states, resolve, route_exists
-from webapp import create_app
+from tests.states import (
+    EXTRA_STATES, LIGHTHOUSE_STATES, State, all_states, lighthouse_states, resolve, route_exists, site_app,
+)
 
 
 @pytest.fixture
 def url_map_app():
-    return create_app({"TESTING": True, "DATABASE_URL": "sqlite://"})
+    return site_app()
 
 
 def test_every_parameterless_page_is_a_state(url_map_app):
