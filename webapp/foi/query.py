@@ -21,6 +21,11 @@ TERM = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
 
 
+def default_sort(q: str) -> str:
+    """Most relevant first when there are words to search for, otherwise newest first."""
+    return "relevance" if TERM.search(q) else "newest"
+
+
 @dataclass(frozen=True)
 class LogQuery:
     q: str = ""
@@ -29,7 +34,7 @@ class LogQuery:
     exemptions: tuple[str, ...] = ()
     published_from: dt.date | None = None
     published_to: dt.date | None = None
-    sort: str = "newest"  # parse() makes "relevance" the default when there are words
+    sort: str = "newest"  # parse() starts from default_sort(q)
     page: int = 1
 
     @property
@@ -100,12 +105,11 @@ def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQue
     if start and end and end < start:
         error("published-to", "published-to-day", "Published to must be the same as or after published from")
 
-    default_sort = "relevance" if TERM.search(q) else "newest"
-    sort = args.get("sort") or default_sort
-    form["sort"] = sort if sort in SORTS else default_sort
+    sort = args.get("sort") or default_sort(q)
     if sort not in SORTS:
         error("sort", "sort", "Select how to sort the responses from the list")
-        sort = default_sort
+        sort = default_sort(q)
+    form["sort"] = sort
 
     page_text = (args.get("page") or "1").strip()
     page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
@@ -155,7 +159,7 @@ def query_string(query: LogQuery, **changes) -> str:
         if value:
             values.update({f"{name}-day": value.day, f"{name}-month": value.month, f"{name}-year": value.year})
     values.update(changes)
-    if values.get("sort") == ("relevance" if query.terms else "newest"):
+    if values.get("sort") == default_sort(query.q):
         values.pop("sort")  # the default for this search
     if values.get("page") == 1:
         values.pop("page")
