@@ -66,15 +66,24 @@ def first_link(on: str, prefix: str) -> Callable:
     return find
 
 
-def press(text: str) -> Callable:
-    """An action: press the button labelled ``text`` and wait for what it loads."""
+def press(text: str, shows: str | None = None) -> Callable:
+    """An action: press the button labelled ``text`` and wait for what it brings.
+
+    A button that submits a form loads a page: waiting for ``load`` is enough. A button
+    that JavaScript handles in place (a fetch) loads nothing, so the state names the
+    element it ``shows`` (a CSS selector) and the action waits until it is visible,
+    with or without JavaScript.
+    """
 
     def act(page) -> None:
         button = page.get_by_role("button", name=text)
         if button.count() == 0:
             pytest.skip(f"not yet present: no “{text}” button on {page.url}")
         button.first.click()
-        page.wait_for_load_state("load")
+        if shows:
+            page.locator(shows).first.wait_for(state="visible")
+        else:
+            page.wait_for_load_state("load")
 
     act.__doc__ = f"press “{text}”"
     return act
@@ -87,7 +96,10 @@ EXTRA_STATES = [
     State("FOI response", first_link(on="/foi", prefix="/foi/")),
     State("search results", "/foi?q=police"),
     State("search with no results", "/foi?q=zzqxjvbnm"),
-    State("cookie banner confirmation", "/", act=press("Accept additional cookies")),
+    State(
+        "cookie banner confirmation", "/",
+        act=press("Accept additional cookies", shows="[data-cookie-banner-message=accepted]"),
+    ),
     State("feedback form with errors", "/feedback", act=press("Send feedback")),
 ]
 
