@@ -589,7 +589,16 @@ class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     impossible date (2024-02-30) is a message about that field, not an exception."""
 
 
+def _int_or_text(loader, node):
+    """A whole number, or its digits as text when Python will not convert that many."""
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
 
 YAML_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
 
