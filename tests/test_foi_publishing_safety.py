@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 import time
 from xml.etree import ElementTree
 
@@ -38,6 +39,17 @@ def import_(runner, *args):
     return runner.invoke(args=["foi", "import", *map(str, args)])
 
 
+def without_hanging(call, seconds: float = 60):
+    """``call()``'s result; a hang (reading a named pipe waits for a writer forever)
+    fails the test instead of stopping the suite. Not a speed check: see bench/."""
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert outcome, f"still running after {seconds} s: it is waiting on something"
+    return outcome[0]
+
+
 def problem_lines(result) -> list[re.Match]:
     return [LINE.match(line) for line in result.stderr.strip().splitlines()]
 
@@ -59,9 +71,7 @@ def test_an_attachment_that_is_not_a_regular_file_inside_the_folder_is_refused(a
     (folder / "attachments").mkdir(parents=True)
     write(folder, "a.md", attachment())
     make_link(folder)
-    started = time.perf_counter()
-    result = import_(runner, folder)
-    assert time.perf_counter() - started < 10  # a pipe is never opened for reading
+    result = without_hanging(lambda: import_(runner, folder))  # a pipe is never opened for reading
     assert result.exit_code == 1
     [found] = [line for line in problem_lines(result) if line and "warning: " not in line.group(0)]
     assert found["file"] == "foi/a.md" and int(found["line"]) > 1
@@ -239,13 +249,11 @@ def alias_bomb(levels: int) -> str:
 
 
 @pytest.mark.parametrize("levels", [6, 9, 12])
-def test_a_yaml_alias_bomb_is_refused_quickly_with_a_short_message(levels):
-    started = time.perf_counter()
-    found = parse(alias_bomb(levels), source="bomb.md")
-    elapsed = time.perf_counter() - started
+def test_a_yaml_alias_bomb_is_refused_with_a_short_message(levels):
+    """Its cost is measured in bench/foi_hostile.py (a ratio to an ordinary file's)."""
+    found = without_hanging(lambda: parse(alias_bomb(levels), source="bomb.md"))
     assert [str(p) for p in found] == [
         "bomb.md:2: front matter: uses a YAML anchor or alias (&name or *name): write each value out in full"]
-    assert elapsed < 1.0  # generous: it is about a millisecond (bench/ has no figure to keep)
 
 
 @pytest.mark.parametrize("front, message", [
