@@ -23,12 +23,14 @@ import urllib.request
 from webapp.config import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text("utf-8")
+# The guide for staff who publish responses: its commands must work as typed too.
+GUIDE = (PROJECT_ROOT / "docs" / "publishing-responses.md").read_text("utf-8")
 CELL = re.compile(r"^\| `(\.venv/bin/flask [^`]+)` \|", re.MULTILINE)
 
 
 def readme_flask_commands() -> list[str]:
     commands = [command.replace("\\|", "|") for command in CELL.findall(README)]
-    for block in re.findall(r"```sh\n(.*?)```", README, re.DOTALL):
+    for block in re.findall(r"```sh\n(.*?)```", README + GUIDE, re.DOTALL):
         for line in block.replace("\\\n", " ").splitlines():
             line = line.split("#", 1)[0].strip()
             if line.startswith(".venv/bin/flask "):
@@ -50,6 +52,10 @@ def clean_env(tmp_path) -> dict[str, str]:
 def run(command: str, env: dict, tmp_path) -> subprocess.CompletedProcess:
     command = command.replace("instance/", f"{tmp_path}/instance/")
     return subprocess.run(["bash", "-c", command], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_sh_blocks_are_found_when_indented():
+    assert ".venv/bin/flask foi remove-sample" in re.findall(r"```sh\n(.*?)```", GUIDE, re.DOTALL)[-1]
 
 
 def test_the_readme_lists_the_commands_it_should():

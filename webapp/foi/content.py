@@ -377,7 +377,7 @@ class MarkdownRenderer:
     def _render_markdown(self, text: str) -> tuple[str, list[tuple[int, str]]]:
         tokens = self.md.parse(text)
         problems: list[tuple[int, str]] = []
-        too_deep = next((t for t in tokens if t.level >= MAX_MARKDOWN_NESTING - 1), None)
+        too_deep = next((t for t in tokens if t.level >= MAX_MARKDOWN_NESTING), None)
         if too_deep is not None:
             problems.append((
                 (too_deep.map or [0])[0],
