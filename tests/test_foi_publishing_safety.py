@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import threading
 import time
 from xml.etree import ElementTree
 
@@ -16,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import make_app, soup
-from tests.foi_fixtures import CONTENT, copy_content, meta, write
+from tests.foi_fixtures import CONTENT, copy_content, meta, without_hanging, write
 from webapp.extensions import db
 from webapp.foi import content
 from webapp.foi.content import Problem, parse
@@ -38,17 +37,6 @@ def attachment(front: dict | None = None, file: str = "attachments/x.txt", kind:
 
 def import_(runner, *args):
     return runner.invoke(args=["foi", "import", *map(str, args)])
-
-
-def without_hanging(call, seconds: float = 60):
-    """``call()``'s result; a hang (reading a named pipe waits for a writer forever)
-    fails the test instead of stopping the suite. Not a speed check: see bench/."""
-    outcome = []
-    worker = threading.Thread(target=lambda: outcome.append(call()), daemon=True)
-    worker.start()
-    worker.join(seconds)
-    assert outcome, f"still running after {seconds} s: it is waiting on something"
-    return outcome[0]
 
 
 def problem_lines(result) -> list[re.Match]:
