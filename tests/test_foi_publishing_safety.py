@@ -414,3 +414,40 @@ def test_make_run_serves_even_when_a_file_fails(tmp_path):
         _, stderr = server.communicate(timeout=20)
     assert "foi/broken.md:3: published: '2024-02-30' is not a real date" in stderr
     assert "serving what was published before" in stderr
+
+
+# --- responses published before ownership was recorded ------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{tmp_path / 'legacy.sqlite3'}"
+
+
+def test_migration_0004_marks_old_samples_and_the_first_import_adopts_old_responses(tmp_path, database_url):
+    from sqlalchemy import text
+
+    from webapp.database import build_engine, upgrade
+
+    engine = build_engine(database_url)
+    upgrade(engine, "0003")
+    with engine.begin() as connection:
+        for reference, source in (("NMC-2024-0117", "foi/NMC-2024-0117.md"), ("NMC-2020-000001", "generated/NMC-2020-000001.md")):
+            connection.execute(text(
+                "INSERT INTO foi_response (reference, reference_key, title, summary, published, change_note, received,"
+                " responded, regime, outcome, document, search_body, source, fingerprint, is_published, imported_at)"
+                " VALUES (:r, :r, 'Old', 'Old', '2024-03-01', '', '2024-01-01', '2024-02-01', 'FOIA', 'not-held',"
+                " '{}', 'old', :s, 'old', TRUE, '2024-03-01 00:00:00')"), {"r": reference, "s": source})
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = {r.reference: (r.origin, bool(r.is_sample)) for r in connection.execute(
+            text("SELECT reference, origin, is_sample FROM foi_response"))}
+    assert rows == {"NMC-2024-0117": (None, False), "NMC-2020-000001": ("sample", True)}
+    engine.dispose()
+    app = make_app(tmp_path, DATABASE_URL=database_url)
+    result = import_(app.test_cli_runner(), CONTENT)
+    assert result.exit_code == 0, result.output
+    assert "9 added, 1 changed" in result.output  # the old row is adopted by the file it came from
+    assert published(app)["NMC-2024-0117"][2] == str(CONTENT.resolve())
+    assert "deleted 1 sample response(s)" in app.test_cli_runner().invoke(args=["foi", "remove-sample"]).output

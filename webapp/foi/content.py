@@ -26,6 +26,7 @@ sanitised with nh3, so what is stored is safe to put on a page.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import errno
 import hashlib
@@ -144,6 +145,8 @@ REQUIRED = ["reference", "title", "summary", "published", "received", "responded
 # feed unreadable for every subscriber, so a file holding one is refused.
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
 # Limits on the YAML front matter: a hostile file costs milliseconds, not seconds.
 MAX_FRONT_MATTER_BYTES = 512 * 1024
 MAX_YAML_DEPTH = 8          # the format needs 4 (answers: - questions: [1, 2])
@@ -183,8 +186,9 @@ class Problem:
     warning: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "field", shorten(self.field, 80))
-        object.__setattr__(self, "message", shorten(self.message))
+        # Cut short, and nothing a terminal would act on (escape sequences in a key).
+        object.__setattr__(self, "field", shorten(TERMINAL_CONTROLS.sub("?", str(self.field)), 80))
+        object.__setattr__(self, "message", shorten(TERMINAL_CONTROLS.sub("?", str(self.message))))
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
@@ -806,14 +810,12 @@ class _Checker:
         wrong = []
         if not 1 <= month <= 12:
             wrong.append(f"there is no month {month}")
-        else:
-            try:
-                dt.date(year, month, day)
-            except ValueError:
-                days = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.date(year, month, 1)).days if year < 9999 else 31
-                wrong.append(f"{MONTHS[month - 1]} {year} has {days} days")
         if year < 1900:
             wrong.append(f"the year {year} is too early")
+        elif 1 <= month <= 12:
+            days = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= days:
+                wrong.append(f"{MONTHS[month - 1]} {year} has {days} days")
         if match.group(4) is not None:
             hour, minute, second = int(match.group(4)), int(match.group(5)), int(match.group(6) or 0)
             if hour > 23:
