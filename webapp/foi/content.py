@@ -907,7 +907,12 @@ def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | Non
 
 def _forbidden_characters(check: _Checker, meta: dict, body: str) -> None:
     """A problem for each field whose text holds a character XML 1.0 forbids (written
-    with a YAML escape such as "\\u0000", or given by code rather than a file)."""
+    with a YAML escape such as "\\u0000", or given by code rather than a file). One
+    search over all the text first: the field-by-field walk only runs on a hit."""
+    strings: list[str] = [body] if isinstance(body, str) else []
+    _collect_strings(meta, strings, 0)
+    if not FORBIDDEN_CHARACTERS.search("\n".join(strings)):
+        return
     stack = [(name, value) for name, value in meta.items()]
     stack.append(("body", body))
     seen = 0
@@ -924,6 +929,25 @@ def _forbidden_characters(check: _Checker, meta: dict, body: str) -> None:
             stack.extend((f"{name} (a key)", key) for key in value if isinstance(key, str))
         elif isinstance(value, list):
             stack.extend((f"{name}[{index}]", item) for index, item in enumerate(value, start=1))
+
+
+def _collect_strings(value, strings: list[str], depth: int) -> None:
+    if depth > 50:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                strings.append(key)
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, (dict, list)):
+                _collect_strings(item, strings, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, (dict, list)):
+                _collect_strings(item, strings, depth + 1)
 
 
 def _string_list(check: _Checker, meta: dict, name: str, max_items: int, max_length: int, required: bool) -> list[str]:
