@@ -345,13 +345,17 @@ def test_an_unpublished_related_reference_is_a_warning_the_author_sees(app, runn
 # --- samples --------------------------------------------------------------------------
 
 def test_generate_sample_writes_files_and_publishes_nothing_unless_asked(app, runner, tmp_path):
+    app.instance_path = str(tmp_path / "instance")
+    result = runner.invoke(args=["foi", "generate-sample", "--count", "4"])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "instance" / "sample-foi").glob("*.md"))) == 4  # the default folder
     result = runner.invoke(args=["foi", "generate-sample", "--count", "5", "--output", str(tmp_path / "s")])
     assert result.exit_code == 0 and len(list((tmp_path / "s").glob("*.md"))) == 5
+    assert all("sample: true" in path.read_text("utf-8") for path in (tmp_path / "s").glob("*.md"))
     assert published(app) == {}
-    with app.app_context():
-        app.config  # the default folder is the instance folder, never the live log
     result = runner.invoke(args=["foi", "generate-sample", "--count", "5", "--publish"])
     assert result.exit_code == 0 and "5 added" in result.output
+    assert len(published(app)) == 5
 
 
 def test_one_command_removes_every_sample(app, runner, tmp_path):
