@@ -3,10 +3,11 @@
 import argparse
 import sys
 
-from bench import consent, feedback, foi, home, quick_exit
+from bench import consent, feedback, foi, foi_hostile, home, quick_exit
 
 BENCHMARKS = {
     "home": home.run, "consent": consent.run, "feedback": feedback.run, "foi": foi.run,
+    "foi_hostile": foi_hostile.run,
     "quick_exit": quick_exit.run,
 }
 

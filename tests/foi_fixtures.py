@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import yaml
@@ -56,3 +57,24 @@ def load_shipped(app) -> None:
         report = import_path(db.engine, CONTENT)
     assert report.problems == [], [str(p) for p in report.problems]
     app.extensions["page_cache"].version.expire()
+
+
+def without_hanging(call, seconds: float = 60):
+    """``call()``'s result; a hang (reading a named pipe waits for a writer forever)
+    fails the test instead of stopping the suite. Not a speed check: see bench/."""
+    outcome: list = []
+
+    def target():
+        try:
+            outcome.append((True, call()))
+        except BaseException as error:  # re-raised in the test's own thread
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert outcome, f"still running after {seconds} s: it is waiting on something"
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value

@@ -63,7 +63,7 @@ def test_required_fields(field):
 
 def test_problems_name_the_file_the_field_and_what_is_wrong():
     found = problems_for(meta(published="2024-02-30", regime="GDPR", colour="blue"))
-    assert "x.md: published: must be a real date written YYYY-MM-DD, got '2024-02-30'" in found
+    assert "x.md: published: '2024-02-30' is not a real date: February 2024 has 29 days (write YYYY-MM-DD)" in found
     assert "x.md: regime: must be FOIA or EIR, got 'GDPR'" in found
     assert any(problem.startswith("x.md: colour: is not a known field") for problem in found)
 
@@ -146,7 +146,7 @@ def test_attachments_are_read_measured_and_checked(tmp_path):
         {"file": "a.csv", "type": "EXE"},
     ]), base_dir=tmp_path)
     assert "x.md: attachments[1].file: gone.pdf does not exist" in found
-    assert any(p.startswith("x.md: attachments[2].file: must be a relative path inside the content folder") for p in found)
+    assert any(p.startswith("x.md: attachments[2].file: must be a relative path inside this response's folder") for p in found)
     assert "x.md: attachments[3].file: the name ends .csv, which is not a PDF file" in found
     assert "x.md: attachments[4].size: says 3 bytes but the file has 8: remove size, it is measured on import" in found
     assert "x.md: attachments[5].title: is required (200 characters or fewer)" in found
@@ -163,11 +163,11 @@ def test_related_links_are_checked():
 
 def test_front_matter_problems():
     assert [str(p) for p in parse("no front matter", source="x.md")] == [
-        "x.md: front matter: the file must start with a line '---', then YAML, then a line '---'"]
+        "x.md:1: front matter: the file must start with a line '---', then YAML, then a line '---'"]
     found = [str(p) for p in parse("---\ntitle: [unclosed\n---\nBody", source="x.md")]
-    assert found[0].startswith("x.md: front matter: is not valid YAML at line")
+    assert found[0].startswith("x.md:3: front matter: is not valid YAML")
     assert [str(p) for p in parse("---\n- a list\n---\nBody", source="x.md")] == [
-        "x.md: front matter: must be a YAML mapping of field: value"]
+        "x.md:2: front matter: must be a YAML mapping of field: value"]
 
 
 def test_the_body_must_state_the_decision():
@@ -177,7 +177,7 @@ def test_the_body_must_state_the_decision():
 def test_file_level_problems(tmp_path):
     path = tmp_path / "bad.md"
     path.write_bytes(b"\xff\xfe not utf-8")
-    assert [str(p) for p in load_file(path, display="bad.md")] == ["bad.md: file: is not UTF-8 text"]
+    assert [str(p) for p in load_file(path, display="bad.md")] == ["bad.md:1: file: is not UTF-8 text: save it as UTF-8"]
 
 
 # --- Markdown -------------------------------------------------------------------------
@@ -227,5 +227,5 @@ def test_raw_html_and_script_links_are_neutralised(source):
 ])
 def test_plain_text_fast_path_matches_the_parser(text):
     fast = RENDER.render(text)
-    full = RENDER._render_markdown(text)
+    full, _ = RENDER._render_markdown(text)
     assert fast == full

@@ -59,8 +59,8 @@ def test_a_bad_file_is_reported_and_skipped_while_others_load(app, runner, tmp_p
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        "foi/bad.md: published: must be a real date written YYYY-MM-DD, got 'yesterday'",
-        "foi/bad.md: outcome: must be one of: disclosed in full; disclosed in part; not held; refused; "
+        "foi/bad.md:5: published: must be a real date written YYYY-MM-DD, got 'yesterday'",
+        "foi/bad.md:9: outcome: must be one of: disclosed in full; disclosed in part; not held; refused; "
         "neither confirm nor deny; refused – cost limit (s.12); refused – vexatious or repeated (s.14); "
         "already accessible (s.21) (got 'maybe')",
     ]
@@ -74,7 +74,7 @@ def test_duplicate_references_load_once(app, runner, tmp_path):
     write(folder, "b.md", meta(reference="test-0001"))
     result = runner.invoke(args=["foi", "import", str(folder)])
     assert result.exit_code == 1
-    assert "foi/b.md: reference: test-0001 is already used by foi/a.md" in result.stderr
+    assert "foi/b.md:2: reference: test-0001 is already used by foi/a.md" in result.stderr
     assert set(rows(app)) == {"TEST-0001"}
 
 
@@ -101,8 +101,13 @@ def test_a_removed_file_is_unpublished_and_a_broken_one_keeps_its_last_version(a
     runner.invoke(args=["foi", "import", str(folder)])
     (folder / "b.md").unlink()
     write(folder, "c.md", meta(reference="TEST-0003", published="not a date"))
+    # Without --remove-missing the response whose file has gone is listed, and kept.
     result = runner.invoke(args=["foi", "import", str(folder)])
-    assert "1 unpublished" in result.output
+    assert "0 unpublished" in result.output and "1 kept though their file has gone" in result.output
+    assert "file gone, still published: TEST-0002 (foi/b.md)" in result.output
+    assert rows(app)["TEST-0002"].is_published
+    result = runner.invoke(args=["foi", "import", "--remove-missing", str(folder)])
+    assert "1 unpublished" in result.output and "unpublished: TEST-0002 (foi/b.md)" in result.output
     stored = rows(app)
     assert not stored["TEST-0002"].is_published
     assert stored["TEST-0001"].is_published and stored["TEST-0003"].is_published
@@ -129,7 +134,7 @@ def test_generate_sample_is_deterministic(tmp_path):
     first = make_app(tmp_path / "one")
     second = make_app(tmp_path / "two")
     for app in (first, second):
-        result = app.test_cli_runner().invoke(args=["foi", "generate-sample", "--count", "30"])
+        result = app.test_cli_runner().invoke(args=["foi", "generate-sample", "--count", "30", "--publish"])
         assert result.exit_code == 0, result.output
         assert "30 added" in result.output
     assert {r: x.fingerprint for r, x in rows(first).items()} == {r: x.fingerprint for r, x in rows(second).items()}

@@ -245,7 +245,7 @@ def test_bad_page_numbers_mean_page_one(client, value):
 
 def test_pagination(tmp_path):
     app = make_app(tmp_path)
-    app.test_cli_runner().invoke(args=["foi", "generate-sample", "--count", "45"])
+    app.test_cli_runner().invoke(args=["foi", "generate-sample", "--count", "45", "--publish"])
     client = app.test_client()
     page = soup(client.get("/foi?q=fictional"))
     assert text(page.select_one("#result-count")) == "45 responses found"

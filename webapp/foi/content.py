@@ -15,18 +15,26 @@ A file looks like this (README.md has a complete example)::
     Markdown: the decision ("I have today decided to disclose ...").
 
 :func:`load_file` returns a :class:`ResponseDocument` or a list of :class:`Problem`
-(one per wrong field, each naming the file, the field and what is wrong). Markdown is
+(every problem of the file at once, each naming the file, the line, the field and what
+is wrong). Nothing a hostile or careless file holds may escape as an exception: YAML is
+read with limits (no aliases, bounded size and nesting), dates must be real and not in
+the future, characters XML 1.0 forbids are refused, attachments are read only as
+regular files inside the response's own folder. Markdown is
 rendered here, once, at import: CommonMark without raw HTML, GOV.UK classes added, then
 sanitised with nh3, so what is stored is safe to put on a page.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import errno
 import hashlib
 import html
 import json
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -127,24 +135,65 @@ SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 FIELDS = {
     "reference", "title", "summary", "published", "updated", "change_note", "received",
     "responded", "regime", "outcome", "exemptions", "topics", "questions", "answers",
-    "attachments", "related",
+    "attachments", "related", "sample",
 }
 REQUIRED = ["reference", "title", "summary", "published", "received", "responded", "regime",
             "outcome", "topics", "questions"]
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters XML 1.0 forbids (C0 controls but tab, newline and carriage return; lone
+# surrogates; U+FFFE and U+FFFF), and DEL: one of them in a title would make the Atom
+# feed unreadable for every subscriber, so a file holding one is refused.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+# Limits on the YAML front matter: a hostile file costs milliseconds, not seconds.
+MAX_FRONT_MATTER_BYTES = 512 * 1024
+MAX_YAML_DEPTH = 8          # the format needs 4 (answers: - questions: [1, 2])
+MAX_YAML_NODES = 20_000
+MAX_MESSAGE = 300           # characters of one problem's message
+# Markdown nested deeper than this (lists and quotes inside each other) is refused:
+# markdown-it stops at 20 levels and would drop the innermost text without a word.
+MAX_MARKDOWN_NESTING = 20
+# A date may be at most this far ahead of the server's clock (time zones, skew).
+DATE_ALLOWANCE = dt.timedelta(days=1)
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to ``limit`` characters (an ellipsis says it was cut)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown(value, limit: int = 60) -> str:
+    """A value quoted for a message: short, and without characters a terminal would act on."""
+    text = repr(value) if not isinstance(value, str) else repr(value[: limit + 1])
+    return shorten(FORBIDDEN_CHARACTERS.sub("?", text), limit + 2)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one file: printed as ``file: field: message``."""
+    """One thing wrong with one file: printed as ``file:line: field: message``.
+
+    ``line`` is the line of the file the problem is on (1 for the file as a whole).
+    ``warning`` problems are told to the author but do not stop the file loading.
+    """
 
     source: str
     field: str
     message: str
+    line: int | None = None
+    warning: bool = False
+
+    def __post_init__(self) -> None:
+        # Cut short, and nothing a terminal would act on (escape sequences in a key).
+        object.__setattr__(self, "field", shorten(TERMINAL_CONTROLS.sub("?", str(self.field)), 80))
+        object.__setattr__(self, "message", shorten(TERMINAL_CONTROLS.sub("?", str(self.message))))
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.field}: {self.message}"
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        kind = "warning: " if self.warning else ""
+        return f"{where}: {kind}{self.field}: {self.message}"
 
 
 @dataclass
@@ -184,6 +233,12 @@ class ResponseDocument:
     change_note: str = ""
     source: str = ""
     decision_text: str = ""
+    # Where this document came from: the resolved folder it was imported from ("" for
+    # documents built in code), whether it is a fictional sample, and the line of each
+    # field (for messages about it after validation, such as unknown related references).
+    origin: str = ""
+    is_sample: bool = False
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def search_body(self) -> str:
@@ -224,6 +279,7 @@ class ResponseDocument:
             "responded": self.responded.isoformat(), "regime": self.regime, "outcome": self.outcome,
             "updated": self.updated.isoformat() if self.updated else None, "change_note": self.change_note,
             "files": [a.sha256 for a in self.attachments], "source": self.source,
+            "sample": self.is_sample,
         }
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8"))
         digest.update(self.document_json.encode("utf-8"))
@@ -282,25 +338,56 @@ class MarkdownRenderer:
 
     def __init__(self, heading_offset: int = 2):
         self.offset = heading_offset
-        self.md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+        # markdown-it silently drops what is nested deeper than maxNesting: parse with
+        # room to spare, and refuse (``check``) anything nested past MAX_MARKDOWN_NESTING.
+        self.md = MarkdownIt(
+            "commonmark", {"html": False, "linkify": False, "maxNesting": MAX_MARKDOWN_NESTING + 20},
+        ).enable("table")
 
     def render(self, text: str) -> str:
-        return self.render_with_text(text)[0]
+        return self.check(text)[0]
 
     def render_with_text(self, text: str) -> tuple[str, str]:
         """The safe HTML and its plain text (for the search index)."""
-        text = CONTROL_CHARACTERS.sub("", text).strip()
+        rendered, plain, _ = self.check(text)
+        return rendered, plain
+
+    def check(self, text: str) -> tuple[str, str, list[tuple[int, str]]]:
+        """The safe HTML, its plain text (for the search index), and what the author must
+        fix: ``(line, message)`` pairs, ``line`` counted from 0 in ``text``.
+
+        HTML comments are dropped before anything else (they are notes for colleagues,
+        never for the public, and never indexed); an image or nesting too deep to show
+        is a problem, never a silent loss.
+        """
+        problems: list[tuple[int, str]] = []
+        text, comment_problems = strip_comments(text)
+        problems.extend(comment_problems)
+        leading = len(text) - len(text.lstrip())
+        offset = text[:leading].count("\n")
+        text = text.strip()
         if not text:
-            return "", ""
+            return "", "", problems
         if not self.PLAIN.search(text):
             # One paragraph of plain words: what CommonMark would produce, without the
             # parser (generated samples and many short answers take this path).
-            return f'<p class="govuk-body">{html.escape(text, quote=False)}</p>', text
-        rendered = self._render_markdown(text)
-        return rendered, html_to_text(rendered)
+            return f'<p class="govuk-body">{html.escape(text, quote=False)}</p>', text, problems
+        rendered, found = self._render_markdown(text)
+        problems.extend((offset + line, message) for line, message in found[:10])
+        if len(found) > 10:
+            problems.append((offset + found[10][0], f"... and {len(found) - 10} more problems like these"))
+        return rendered, html_to_text(rendered), problems
 
-    def _render_markdown(self, text: str) -> str:
+    def _render_markdown(self, text: str) -> tuple[str, list[tuple[int, str]]]:
         tokens = self.md.parse(text)
+        problems: list[tuple[int, str]] = []
+        too_deep = next((t for t in tokens if t.level >= MAX_MARKDOWN_NESTING), None)
+        if too_deep is not None:
+            problems.append((
+                (too_deep.map or [0])[0],
+                "lists or quotes are nested too deeply inside each other for the page to show "
+                "the innermost text: nest them less deeply",
+            ))
         for token in tokens:
             if token.type in ("heading_open", "heading_close"):
                 level = min(6, int(token.tag[1]) + self.offset)
@@ -313,6 +400,13 @@ class MarkdownRenderer:
                 for child in token.children:
                     if child.type == "link_open":
                         child.attrSet("class", "govuk-link")
+                    elif child.type == "image":
+                        alt = shown(child.content or "")
+                        problems.append((
+                            (token.map or [0])[0],
+                            f"an image (![{alt[1:-1]}](...)) cannot be shown on a response page: "
+                            "attach the file under 'attachments' and describe what it shows in words",
+                        ))
             if token.type in ("th_open", "td_open"):
                 token.attrs.pop("style", None)  # alignment would need an inline style
         rendered = self.md.renderer.render(tokens, self.md.options, {})
@@ -322,7 +416,7 @@ class MarkdownRenderer:
         return safe.replace(
             '<table class="govuk-table">',
             '<div class="app-table-scroll" role="region" aria-label="Table" tabindex="0"><table class="govuk-table">',
-        ).replace("</table>", "</table></div>")
+        ).replace("</table>", "</table></div>"), problems
 
     @classmethod
     def sanitise(cls, rendered: str) -> str:
@@ -338,6 +432,29 @@ class MarkdownRenderer:
 RENDERER = MarkdownRenderer()
 
 
+def strip_comments(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """``text`` without its HTML comments (``<!-- ... -->``), lines kept in place, and a
+    problem for a comment that is never closed (it would hide the rest of the text).
+    One pass with ``str.find``: linear however many comments are opened."""
+    problems: list[tuple[int, str]] = []
+    if "<!--" not in text:
+        return text, problems
+    parts, position = [], 0
+    while True:
+        start = text.find("<!--", position)
+        if start < 0:
+            parts.append(text[position:])
+            break
+        parts.append(text[position:start])
+        end = text.find("-->", start + 4)
+        if end < 0:
+            problems.append((text.count("\n", 0, start), "an HTML comment '<!--' is never closed with '-->'"))
+            break
+        parts.append("\n" * text.count("\n", start, end))
+        position = end + 3
+    return "".join(parts), problems
+
+
 def html_to_text(fragment: str) -> str:
     return html.unescape(nh3.clean(fragment.replace("</p>", "</p>\n"), tags=set())).strip()
 
@@ -346,54 +463,311 @@ def html_to_text(fragment: str) -> str:
 # Files
 
 
+FRONT_MATTER = re.compile(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", re.DOTALL)
+
+
 def split_front_matter(text: str) -> tuple[str, str] | None:
-    text = text.lstrip("\ufeff")
+    parts = _split(text)
+    return None if parts is None else (parts[0], parts[1])
+
+
+def _split(text: str) -> tuple[str, str, int] | None:
+    """Front matter, body, and the body's first line in the file."""
+    text = text.removeprefix("\ufeff")
     if not text.startswith("---"):
         return None
-    match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", text, re.DOTALL)
+    match = FRONT_MATTER.match(text)
     if not match:
         return None
-    return match.group(1), match.group(2)
+    return match.group(1), match.group(2), text.count("\n", 0, match.start(2)) + 1
+
+
+class UnsafeFile(Exception):
+    """A file the import must not read: a link, a device, outside its folder, too big..."""
+
+
+def read_inside(folder: Path, relative: str, limit: int, allow_hard_links: bool = False) -> bytes:
+    """The bytes of the regular file at ``relative`` (``/``-separated) inside ``folder``.
+
+    Every step is opened relative to the one before without following a symbolic link
+    (``O_NOFOLLOW``), so nothing outside ``folder`` can be reached; named pipes, devices
+    and sockets are refused before they are opened (opening a pipe would wait forever),
+    and the opened file is checked to be the one inspected. Hard links are refused
+    unless ``allow_hard_links``: one can be a second name for a file outside the folder.
+    Raises :class:`UnsafeFile` with a message for the author.
+    """
+    parts = relative.split("/")
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except (OSError, ValueError) as error:
+        raise UnsafeFile(f"its folder cannot be opened ({getattr(error, 'strerror', None) or error})") from None
+    try:
+        for depth, part in enumerate(parts[:-1], start=1):
+            here = "/".join(parts[:depth])
+            info = _lstat(part, dir_fd, here)
+            if stat.S_ISLNK(info.st_mode):
+                raise UnsafeFile(f"{here} is a symbolic link: keep attachments in real folders next to the response file")
+            if not stat.S_ISDIR(info.st_mode):
+                raise UnsafeFile(f"{here} is not a folder")
+            next_fd = _open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd, here)
+            os.close(dir_fd)
+            dir_fd = next_fd
+        name = parts[-1]
+        info = _lstat(name, dir_fd, relative)
+        _check_kind(info, relative, allow_hard_links)
+        if info.st_size > limit:
+            raise UnsafeFile(f"{relative} is larger than {_size(limit)}")
+        fd = _open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, dir_fd, relative)
+        try:
+            opened = os.fstat(fd)
+            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+                raise UnsafeFile(f"{relative} changed while it was being read: import again")
+            _check_kind(opened, relative, allow_hard_links)
+            chunks, size = [], 0
+            while size <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > limit:
+                raise UnsafeFile(f"{relative} is larger than {_size(limit)}")
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+def _lstat(name: str, dir_fd: int, shown_as: str) -> os.stat_result:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        raise UnsafeFile(f"{shown_as} does not exist") from None
+    except (OSError, ValueError) as error:
+        raise UnsafeFile(f"{shown_as} cannot be read ({getattr(error, 'strerror', None) or error})") from None
+
+
+def _open(name: str, flags: int, dir_fd: int, shown_as: str) -> int:
+    try:
+        return os.open(name, flags, dir_fd=dir_fd)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.EMLINK):
+            raise UnsafeFile(f"{shown_as} is a symbolic link") from None
+        raise UnsafeFile(f"{shown_as} cannot be read ({error.strerror})") from None
+
+
+def _check_kind(info: os.stat_result, shown_as: str, allow_hard_links: bool) -> None:
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        raise UnsafeFile(f"{shown_as} is a symbolic link: attach the file itself (a link could publish any file on the server)")
+    if stat.S_ISDIR(mode):
+        raise UnsafeFile(f"{shown_as} is a folder, not a file")
+    if stat.S_ISFIFO(mode):
+        raise UnsafeFile(f"{shown_as} is a named pipe, not a regular file")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise UnsafeFile(f"{shown_as} is a device, not a regular file")
+    if not stat.S_ISREG(mode):
+        raise UnsafeFile(f"{shown_as} is not a regular file")
+    if info.st_nlink > 1 and not allow_hard_links:
+        raise UnsafeFile(
+            f"{shown_as} has {info.st_nlink} hard links: attach a plain copy of the file "
+            "(a hard link can be a second name for a file outside the response's folder)")
 
 
 def load_file(path: Path, display: str | None = None) -> ResponseDocument | list[Problem]:
     source = display or str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return [Problem(source, "file", f"cannot be read ({error.strerror})")]
-    if len(raw) > MAX_FILE_BYTES:
-        return [Problem(source, "file", f"is larger than {MAX_FILE_BYTES // 1024} KB")]
+        raw = read_inside(path.parent, path.name, MAX_FILE_BYTES, allow_hard_links=True)
+    except UnsafeFile as error:
+        return [Problem(source, "file", _file_message(str(error), path.name), line=1)]
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return [Problem(source, "file", "is not UTF-8 text")]
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return [Problem(source, "file", "is not UTF-8 text: save it as UTF-8", line=line)]
     return parse(text, source=source, base_dir=path.parent)
 
 
-def parse(text: str, source: str = "<text>", base_dir: Path | None = None) -> ResponseDocument | list[Problem]:
-    parts = split_front_matter(text)
-    if parts is None:
-        return [Problem(source, "front matter", "the file must start with a line '---', then YAML, then a line '---'")]
-    front, body = parts
+def _file_message(message: str, name: str) -> str:
+    """'x.md is a named pipe, ...' said of the file itself: 'is a named pipe, ...'."""
+    return message[len(name) + 1:] if message.startswith(name + " ") else message
+
+
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader, with dates kept as text: the validator checks them, so an
+    impossible date (2024-02-30) is a message about that field, not an exception."""
+
+
+def _int_or_text(loader, node):
+    """A whole number, or its digits as text when Python will not convert that many."""
     try:
-        meta = yaml.load(front, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark else ""
-        return [Problem(source, "front matter", f"is not valid YAML{where}: {getattr(error, 'problem', error)}")]
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+
+YAML_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
+
+
+def parse(text: str, source: str = "<text>", base_dir: Path | None = None,
+          today: dt.date | None = None) -> ResponseDocument | list[Problem]:
+    problems: list[Problem] = []
+    # Characters XML 1.0 forbids: each reported on its line, then replaced so the rest
+    # of the file can still be checked (all of a file's problems at once).
+    for match in FORBIDDEN_CHARACTERS.finditer(text):
+        if len(problems) >= 20:
+            break
+        problems.append(Problem(source, "text", f"contains the character U+{ord(match.group()):04X}, which "
+                                "cannot be published (a control character or non-character): delete it",
+                                line=text.count("\n", 0, match.start()) + 1))
+    if problems:
+        text = FORBIDDEN_CHARACTERS.sub("\ufffd", text)
+    parts = _split(text)
+    if parts is None:
+        return problems + [Problem(source, "front matter", "the file must start with a line '---', then YAML, then a line '---'", line=1)]
+    front, body, body_line = parts
+    if len(front.encode("utf-8", "replace")) > MAX_FRONT_MATTER_BYTES:
+        return problems + [Problem(source, "front matter", f"is larger than {_size(MAX_FRONT_MATTER_BYTES)}", line=2)]
+    loaded = _load_yaml(front, source)
+    if isinstance(loaded, list):
+        return problems + loaded
+    meta, lines, structure = loaded
     if not isinstance(meta, dict):
-        return [Problem(source, "front matter", "must be a YAML mapping of field: value")]
-    return validate(meta, body, source=source, base_dir=base_dir)
+        return problems + [Problem(source, "front matter", "must be a YAML mapping of field: value", line=2)]
+    result = validate(meta, body, source=source, base_dir=base_dir, lines=lines, body_line=body_line, today=today)
+    if isinstance(result, list) or problems or structure:
+        found = problems + structure + (result if isinstance(result, list) else [])
+        return sorted(found, key=lambda p: p.line or 0)
+    return result
+
+
+def _load_yaml(front: str, source: str):
+    """(data, line of each field, problems of structure) or a list of problems.
+
+    Events are read first, streaming, and reading stops at the first alias or anchor,
+    at nesting deeper than MAX_YAML_DEPTH or past MAX_YAML_NODES values: none of the
+    exponential or deeply recursive documents YAML allows ever reaches the composer.
+    """
+    def problem(message: str, mark=None) -> list[Problem]:
+        return [Problem(source, "front matter", message, line=(mark.line + 2) if mark else 2)]
+
+    depth = nodes = 0
+    try:
+        for event in yaml.parse(front, Loader=_FrontMatterLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return problem("uses a YAML anchor or alias (&name or *name): write each value out in full", event.start_mark)
+            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                nodes += 1
+                if nodes > MAX_YAML_NODES:
+                    return problem(f"has more than {MAX_YAML_NODES:,} values", event.start_mark)
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return problem(f"is nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+        loader = _FrontMatterLoader(front)
+        try:
+            node = loader.get_single_node()
+            lines, structure = _lines(node, source)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except YAML_ERRORS as error:
+        mark = getattr(error, "problem_mark", None)
+        what = getattr(error, "problem", None) or str(error)
+        return problem(f"is not valid YAML: {what}", mark)
+    return data, lines, structure
+
+
+def _lines(root, source: str) -> tuple[dict, list[Problem]]:
+    """The file line of every field and list item (``answers[2].text``), and a problem
+    for each key given twice in one mapping (YAML would keep the last silently)."""
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    stack = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                name = f"{path}.{key.value}" if path else key.value
+                line = key.start_mark.line + 2
+                if key.value in first:
+                    problems.append(Problem(source, name, f"is given twice (first on line {first[key.value]}): keep one", line=line))
+                    continue
+                first[key.value] = line
+                lines[name] = line
+                stack.append((value, name))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value, start=1):
+                name = f"{path}[{index}]"
+                lines[name] = item.start_mark.line + 2
+                stack.append((item, name))
+        elif isinstance(node, yaml.ScalarNode) and path:
+            # Where the text itself starts: the line after '|' or '>' for a block.
+            lines[path + "#text"] = node.start_mark.line + 2 + (1 if node.style in ("|", ">") else 0)
+    return lines, problems
+
+
+DATE_TEXT = re.compile(
+    r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:[Tt ]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?[ ]*(?:Z|[+-][0-9]{1,2}(?::?[0-9]{2})?)?)?$"
+)
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
 
 
 class _Checker:
-    def __init__(self, source: str):
+    def __init__(self, source: str, lines: dict | None = None, today: dt.date | None = None, body_line: int = 0):
         self.source = source
+        self.lines = lines
         self.problems: list[Problem] = []
+        self.today = today or dt.datetime.now(dt.timezone.utc).date()
+        self.body_line = body_line
 
-    def add(self, name: str, message: str) -> None:
-        self.problems.append(Problem(self.source, name, message))
+    def line_of(self, name: str) -> int | None:
+        if self.lines is None:
+            return None
+        while name:
+            if name in self.lines:
+                return self.lines[name]
+            cut = max(name.rfind("."), name.rfind("["))
+            if cut <= 0:
+                break
+            name = name[:cut]
+        return 1
+
+    def add(self, name: str, message: str, line: int | None = None, warning: bool = False) -> None:
+        self.problems.append(Problem(self.source, name, message, line=line or self.line_of(name), warning=warning))
+
+    def markdown(self, name: str, text: str) -> tuple[str, str]:
+        """Render ``text`` (the body, or the field ``name``), reporting what cannot be shown."""
+        rendered, plain, found = RENDERER.check(text)
+        if name == "body":
+            start = self.body_line if self.lines is not None else None
+        else:
+            start = self.line_of(name + "#text") if self.lines is not None and name + "#text" in self.lines else self.line_of(name)
+        for offset, message in found:
+            self.add(name, message, line=(start + offset) if start else None)
+        return rendered, plain
+
+    def clean(self, name: str, text: str) -> str:
+        """Plain text with HTML comments dropped (notes for colleagues are never published)."""
+        text, found = strip_comments(text)
+        for _, message in found:
+            self.add(name, message)
+        return text.strip()
 
     def text(self, meta: dict, name: str, max_length: int, required: bool = True) -> str:
         value = meta.get(name)
@@ -404,7 +778,9 @@ class _Checker:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             self.add(name, "must be text")
             return ""
-        value = CONTROL_CHARACTERS.sub("", str(value)).strip()
+        value = self.clean(name, str(value))
+        if not value and required:
+            self.add(name, "is required")
         if len(value) > max_length:
             self.add(name, f"must be {max_length} characters or fewer (it has {len(value)})")
         return value
@@ -415,23 +791,53 @@ class _Checker:
             if required:
                 self.add(name, "is required (a date such as 2024-03-31)")
             return None
+        result = self._date(name, value)
+        if result is not None and result > self.today + DATE_ALLOWANCE:
+            self.add(name, f"{result.isoformat()} is in the future: dates must not be later than today")
+            return None
+        return result
+
+    def _date(self, name: str, value) -> dt.date | None:
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
             return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        self.add(name, f"must be a real date written YYYY-MM-DD, got {value!r}")
-        return None
+        match = DATE_TEXT.match(value.strip()) if isinstance(value, str) else None
+        if not match:
+            self.add(name, f"must be a real date written YYYY-MM-DD, got {shown(value)}")
+            return None
+        year, month, day = (int(part) for part in match.group(1, 2, 3))
+        wrong = []
+        if not 1 <= month <= 12:
+            wrong.append(f"there is no month {month}")
+        if year < 1900:
+            wrong.append(f"the year {year} is too early")
+        elif 1 <= month <= 12:
+            days = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= days:
+                wrong.append(f"{MONTHS[month - 1]} {year} has {days} days")
+        if match.group(4) is not None:
+            hour, minute, second = int(match.group(4)), int(match.group(5)), int(match.group(6) or 0)
+            if hour > 23:
+                wrong.append(f"there is no hour {hour}")
+            if minute > 59:
+                wrong.append(f"there is no minute {minute}")
+            if second > 59:
+                wrong.append(f"there is no second {second}")
+        if wrong:
+            self.add(name, f"{shown(value.strip())} is not a real date: {'; '.join(wrong)} (write YYYY-MM-DD)")
+            return None
+        return dt.date(year, month, day)
 
 
-def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | None = None) -> ResponseDocument | list[Problem]:
-    check = _Checker(source)
+def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | None = None,
+             lines: dict | None = None, body_line: int = 0, today: dt.date | None = None) -> ResponseDocument | list[Problem]:
+    """Check every field of ``meta`` (and the Markdown ``body``): the document, or every
+    problem found. ``lines`` (field -> line, from :func:`parse`) puts a line on each."""
+    check = _Checker(source, lines, today, body_line)
     for name in sorted(set(meta) - FIELDS, key=str):
         check.add(str(name), f"is not a known field (known fields: {', '.join(sorted(FIELDS))})")
+    _forbidden_characters(check, meta, body)
 
     reference = check.text(meta, "reference", 64)
     if reference and not REFERENCE.match(reference):
@@ -459,12 +865,12 @@ def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | Non
 
     regime = check.text(meta, "regime", 8).upper()
     if regime and regime not in REGIMES:
-        check.add("regime", f"must be FOIA or EIR, got {meta.get('regime')!r}")
+        check.add("regime", f"must be FOIA or EIR, got {shown(meta.get('regime'))}")
 
     outcome_value = check.text(meta, "outcome", 80)
     outcome = outcome_slug(outcome_value) if outcome_value else None
     if outcome_value and outcome is None:
-        check.add("outcome", f"must be one of: {'; '.join(label.lower() for label in OUTCOMES.values())} (got {outcome_value!r})")
+        check.add("outcome", f"must be one of: {'; '.join(label.lower() for label in OUTCOMES.values())} (got {shown(outcome_value)})")
 
     exemptions = _exemptions(check, meta.get("exemptions"), regime)
     if outcome in NEEDS_EXEMPTIONS and not exemptions and "exemptions" not in {p.field for p in check.problems}:
@@ -481,9 +887,12 @@ def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | Non
     attachments = _attachments(check, meta.get("attachments"), base_dir)
     related = _related(check, meta.get("related"))
 
-    decision_html, decision_text = RENDERER.render_with_text(body or "")
+    decision_html, decision_text = check.markdown("body", body or "")
     if not decision_html:
-        check.add("body", "the Markdown after the front matter must state the decision")
+        check.add("body", "the Markdown after the front matter must state the decision", line=check.body_line or None)
+    sample = meta.get("sample", False)
+    if not isinstance(sample, bool):
+        check.add("sample", "must be true or false (true marks a fictional sample response)")
 
     if check.problems:
         return check.problems
@@ -492,8 +901,53 @@ def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | Non
         responded=responded, regime=regime, outcome=outcome, topics=topics, questions=questions,
         decision_html=decision_html, answers=answers, exemptions=exemptions, attachments=attachments,
         related=related, updated=updated, change_note=change_note, source=source,
-        decision_text=decision_text,
+        decision_text=decision_text, is_sample=sample is True, lines=dict(lines or {}),
     )
+
+
+def _forbidden_characters(check: _Checker, meta: dict, body: str) -> None:
+    """A problem for each field whose text holds a character XML 1.0 forbids (written
+    with a YAML escape such as "\\u0000", or given by code rather than a file). One
+    search over all the text first: the field-by-field walk only runs on a hit."""
+    strings: list[str] = [body] if isinstance(body, str) else []
+    _collect_strings(meta, strings, 0)
+    if not FORBIDDEN_CHARACTERS.search("\n".join(strings)):
+        return
+    stack = [(name, value) for name, value in meta.items()]
+    stack.append(("body", body))
+    seen = 0
+    while stack and seen < 100_000:
+        name, value = stack.pop()
+        seen += 1
+        if isinstance(value, str):
+            found = FORBIDDEN_CHARACTERS.search(value)
+            if found:
+                check.add(str(name), f"contains the character U+{ord(found.group()):04X}, which cannot be "
+                          "published (a control character or non-character): delete it")
+        elif isinstance(value, dict):
+            stack.extend((f"{name}.{key}", item) for key, item in value.items())
+            stack.extend((f"{name} (a key)", key) for key in value if isinstance(key, str))
+        elif isinstance(value, list):
+            stack.extend((f"{name}[{index}]", item) for index, item in enumerate(value, start=1))
+
+
+def _collect_strings(value, strings: list[str], depth: int) -> None:
+    if depth > 50:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                strings.append(key)
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, (dict, list)):
+                _collect_strings(item, strings, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, (dict, list)):
+                _collect_strings(item, strings, depth + 1)
 
 
 def _string_list(check: _Checker, meta: dict, name: str, max_items: int, max_length: int, required: bool) -> list[str]:
@@ -512,7 +966,10 @@ def _string_list(check: _Checker, meta: dict, name: str, max_items: int, max_len
         if not isinstance(item, (str, int, float)) or isinstance(item, bool) or not str(item).strip():
             check.add(f"{name}[{index}]", "must be non-empty text")
             continue
-        text = CONTROL_CHARACTERS.sub("", str(item)).strip()
+        text = check.clean(f"{name}[{index}]", str(item))
+        if not text:
+            check.add(f"{name}[{index}]", "must be non-empty text")
+            continue
         if len(text) > max_length:
             check.add(f"{name}[{index}]", f"must be {max_length} characters or fewer")
         items.append(text)
@@ -544,7 +1001,7 @@ def _exemptions(check: _Checker, value, regime: str) -> list[dict]:
         section = re.sub(r"^(s\.?|section|regulation|reg\.?)\s*", "", str(section).strip(), flags=re.IGNORECASE)
         known = _exemption_name(section, regime)
         if known is None:
-            check.add(where, f"section {section!r} is not a known FOIA exemption (sections 21 to 44) or EIR exception (regulation 12 or 13)")
+            check.add(where, f"section {shown(section)} is not a known FOIA exemption (sections 21 to 44) or EIR exception (regulation 12 or 13)")
             continue
         if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
             check.add(where, "name must be text of 200 characters or fewer")
@@ -604,7 +1061,7 @@ def _answers(check: _Checker, value, question_count: int) -> list[dict]:
         if len(text) > 200_000:
             check.add(f"{where}.text", "is too long (200,000 characters at most)")
             continue
-        rendered, plain = RENDERER.render_with_text(text)
+        rendered, plain = check.markdown(f"{where}.text", text)
         answers.append({"questions": sorted(set(numbers)), "html": rendered, "text": plain})
     return answers
 
@@ -631,7 +1088,7 @@ def _attachments(check: _Checker, value, base_dir: Path | None) -> list[Attachme
             check.add(f"{where}.title", "is required (200 characters or fewer)")
             ok = False
         if not isinstance(kind, str) or kind.strip().upper() not in ATTACHMENT_TYPES:
-            check.add(f"{where}.type", f"must be one of {', '.join(ATTACHMENT_TYPES)}, got {kind!r}")
+            check.add(f"{where}.type", f"must be one of {', '.join(ATTACHMENT_TYPES)}, got {shown(kind)}")
             ok = False
         if not isinstance(note, str) or len(note) > 600:
             check.add(f"{where}.accessible_format", "must be text of 600 characters or fewer")
@@ -640,9 +1097,11 @@ def _attachments(check: _Checker, value, base_dir: Path | None) -> list[Attachme
             check.add(f"{where}.file", "is required: a path relative to this file")
             continue
         path_text = file_name.strip()
-        filename = Path(path_text).name
-        if Path(path_text).is_absolute() or ".." in Path(path_text).parts or not SAFE_FILENAME.match(filename):
-            check.add(f"{where}.file", "must be a relative path inside the content folder, named with letters, digits, dots, hyphens or underscores")
+        components = path_text.split("/")
+        filename = components[-1]
+        if not all(SAFE_FILENAME.match(part) for part in components):
+            check.add(f"{where}.file", "must be a relative path inside this response's folder (such as "
+                      "attachments/costs.csv), each part named with letters, digits, dots, hyphens or underscores")
             continue
         if filename.lower() in names:
             check.add(f"{where}.file", f"{filename} is attached twice")
@@ -653,19 +1112,14 @@ def _attachments(check: _Checker, value, base_dir: Path | None) -> list[Attachme
         if base_dir is None:
             check.add(f"{where}.file", "cannot be read: no folder to read it from")
             continue
-        path = base_dir / path_text
         try:
-            size = path.stat().st_size
-            if size > MAX_ATTACHMENT_BYTES:
-                check.add(f"{where}.file", f"is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB")
-                continue
-            data = path.read_bytes()
-        except OSError:
-            check.add(f"{where}.file", f"{path_text} does not exist")
+            data = read_inside(base_dir, path_text, MAX_ATTACHMENT_BYTES)
+        except UnsafeFile as error:
+            check.add(f"{where}.file", str(error))
             continue
         declared = item.get("size")
         if declared is not None and declared != len(data):
-            check.add(f"{where}.size", f"says {declared} bytes but the file has {len(data)}: remove size, it is measured on import")
+            check.add(f"{where}.size", f"says {shown(declared)} bytes but the file has {len(data)}: remove size, it is measured on import")
             continue
         if not ok:
             continue

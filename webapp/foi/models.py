@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,7 +41,14 @@ class FoiResponse(Base):
     outcome: Mapped[str] = mapped_column(String(40))
     document: Mapped[str] = mapped_column(Text)
     search_body: Mapped[str] = mapped_column(Text)
+    # The file it came from, as shown in messages ("foi/NMC-2024-0117.md"), and the
+    # resolved absolute folder it was imported from: the response belongs to that folder,
+    # and only an import of that folder may update or unpublish it. NULL for rows
+    # published before ownership was recorded (the first import of their file adopts them).
     source: Mapped[str] = mapped_column(String(1000))
+    origin: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # A fictional sample (``flask foi generate-sample``): ``flask foi remove-sample`` deletes these.
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     fingerprint: Mapped[str] = mapped_column(String(64))
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
