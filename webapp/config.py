@@ -172,9 +172,15 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "").strip() or "foi",
         "RATELIMIT_HEADERS_ENABLED": True,
-        # If the limiter's storage is down, log it and let the request through:
-        # feedback is never lost because Redis is.
+        # If the limiter's storage is down, feedback keeps working: Flask-Limiter logs a
+        # warning and counts the same limits in each worker's memory until the storage
+        # answers again (it checks with a back-off of 1, 2, 4 ... 32 seconds). Any other
+        # limiter error is logged and the request let through: feedback is never lost
+        # because Redis is.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # A Redis that hangs must not hang the form: give up on it quickly.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         # Where the quick exit goes (absolute https) and how many Escape presses trigger it.
         **quick_exit_settings.load(env),
         # Cookies the app may ever set are hardened whatever sets them.
