@@ -3,11 +3,11 @@
 import argparse
 import sys
 
-from bench import consent, feedback, foi, home, quick_exit
+from bench import cluster, consent, feedback, foi, home, quick_exit
 
 BENCHMARKS = {
     "home": home.run, "consent": consent.run, "feedback": feedback.run, "foi": foi.run,
-    "quick_exit": quick_exit.run,
+    "quick_exit": quick_exit.run, "cluster": cluster.run,
 }
 
 
