@@ -42,7 +42,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.services import (
-    BIN, ROOT, Instance, LoadBalancer, PrivatePostgres, PrivateRedis, ServiceError, http_status, wait_until,
+    BIN, ROOT, Instance, LoadBalancer, PrivatePostgres, PrivateRedis, ServiceError, http_status, unit_command, wait_until,
 )
 
 VERSION_TTL = 1.0
@@ -218,11 +218,14 @@ class Cluster:
         from bench.services import free_port
         lb_port = free_port()
         self.env = cluster_env(url, self.redis.url, self.content, f"http://127.0.0.1:{lb_port}")
-        # As three instances starting at once would: three concurrent upgrades.
-        for process in [flask(self.env, "db", "upgrade") for _ in range(3)]:
+        self.instances = [Instance(f"app{n}", self.env, self.dir) for n in (1, 2, 3)]
+        # As the three units starting at once do: their ExecStartPre (`flask db upgrade`) together.
+        upgrades = [subprocess.Popen(unit_command("ExecStartPre", i.port), cwd=ROOT, env=self.env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                    for i in self.instances]
+        for process in upgrades:
             finish(process, "flask db upgrade")
         finish(flask(self.env, "foi", "import", str(self.content)), "flask foi import")
-        self.instances = [Instance(f"app{n}", self.env, self.dir) for n in (1, 2, 3)]
         for instance in self.instances:
             instance.start(wait=False)
         for instance in self.instances:
@@ -276,19 +279,27 @@ class Cluster:
 
     def import_new_response(self) -> dict[str, float]:
         """Add a response to the content folder, import it, and time how long each
-        instance takes to serve it (its page and the log listing it)."""
+        instance takes to serve it: its page, and the log listing it. The instances are
+        asked at the same time, each by its own thread, from the moment the import ends."""
         new_response_file(self.content)
         finish(flask(self.env, "foi", "import", str(self.content)), "flask foi import (new response)")
         imported = time.monotonic()
         served: dict[str, float] = {}
-        deadline = imported + VERSION_TTL + 10
-        while len(served) < len(self.instances) and time.monotonic() < deadline:
-            for instance in self.instances:
-                if instance.name in served:
-                    continue
-                if http_status(f"{instance.url}/foi/{NEW_REFERENCE}") == 200 and NEW_REFERENCE in _body(instance.url + "/foi"):
+
+        def watch(instance: Instance) -> None:
+            deadline = imported + VERSION_TTL + 10
+            while time.monotonic() < deadline:
+                if (http_status(f"{instance.url}/foi/{NEW_REFERENCE}") == 200
+                        and NEW_REFERENCE in _body(instance.url + "/foi")):
                     served[instance.name] = time.monotonic() - imported
-            time.sleep(0.02)
+                    return
+                time.sleep(0.02)
+
+        watchers = [threading.Thread(target=watch, args=(i,)) for i in self.instances]
+        for watcher in watchers:
+            watcher.start()
+        for watcher in watchers:
+            watcher.join()
         return served
 
     def memory(self) -> dict[str, list[float]]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -214,27 +215,35 @@ class PrivateRedis:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def gunicorn_command(port: int, workers: int = 2) -> list[str]:
-    """How an instance is served: the one place that says it.
+SITE_UNIT = DEPLOY / "foi-site@.service"
+INSTALLED_ROOT = "/srv/foi/"
 
-    The instance listens on ``port`` on loopback. The gunicorn settings are the ones on
-    the command line; ``--graceful-timeout`` is how long a stopping worker may take to
-    finish the requests it has."""
-    return [
-        str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
-        "--graceful-timeout", "20", "--timeout", "30",
-        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "webapp:create_app()",
-    ]
+
+def unit_command(key: str, port: int) -> list[str]:
+    """A command line of deploy/foi-site@.service (``ExecStart``, ``ExecStartPre``), for
+    this checkout: the unit's /srv/foi/ is this folder and %i is ``port``."""
+    for line in SITE_UNIT.read_text(encoding="utf-8").splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == key:
+            words = shlex.split(value.replace("%i", str(port)))
+            return [str(ROOT / word[len(INSTALLED_ROOT):]) if word.startswith(INSTALLED_ROOT) else word
+                    for word in words]
+    raise ServiceError(f"{SITE_UNIT.name} has no {key}")
+
+
+def gunicorn_command(port: int) -> list[str]:
+    """How an instance is served: the one place that says it. The command is the
+    systemd unit's ExecStart, so the unit operators install is the one tested."""
+    return unit_command("ExecStart", port)
 
 
 class Instance:
     """One instance of the site (a gunicorn master and its workers) on its own port."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path, workers: int = 2):
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path):
         self.name = name
         self.env = env
         self.port = free_port()
-        self.workers = workers
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None
 
@@ -249,7 +258,7 @@ class Instance:
     def start(self, wait: bool = True) -> None:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            gunicorn_command(self.port, self.workers), cwd=ROOT, env=self.env, stdout=log, stderr=log,
+            gunicorn_command(self.port), cwd=ROOT, env=self.env, stdout=log, stderr=log,
         )
         log.close()
         if wait:

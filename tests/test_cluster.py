@@ -76,7 +76,7 @@ def test_sigterm_finishes_a_feedback_post_in_flight(tmp_path):
            "SECRET_KEY": "graceful-" + "s" * 40, "FEEDBACK_MIN_FILL_SECONDS": "0", "LOG_LEVEL": "WARNING"}
     subprocess.run([str(Path(sys.executable).parent / "flask"), "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
-    instance = Instance("graceful", env, tmp_path, workers=1)
+    instance = Instance("graceful", env, tmp_path)
     instance.start()
     try:
         connection = http.client.HTTPConnection("127.0.0.1", instance.port, timeout=10)
