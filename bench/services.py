@@ -233,7 +233,8 @@ def unit_command(key: str, port: int) -> list[str]:
 
 def gunicorn_command(port: int) -> list[str]:
     """How an instance is served: the one place that says it. The command is the
-    systemd unit's ExecStart, so the unit operators install is the one tested."""
+    systemd unit's ExecStart (gunicorn with deploy/gunicorn.conf.py, bound to ``port``),
+    so the unit and settings file operators install are the ones tested."""
     return unit_command("ExecStart", port)
 
 
