@@ -354,13 +354,15 @@ def run_cluster(load_seconds: float, gap: float = 5.0, cycle_seconds: float | No
                 http_status(base + path)
         report.memory_start = cluster.memory()
         readers, consent, feedback = users
+        locust_log = open(out_dir / "locust.log", "w")
         locust = subprocess.Popen(
             [sys.executable, "-m", "bench.cluster_load", "--host", base, "--seconds", str(load_seconds),
              "--out", str(out_dir), "--references", ",".join(references(cluster.content)),
              "--min-fill", str(MIN_FILL_SECONDS), "--readers", str(readers), "--consent", str(consent),
              "--feedback", str(feedback)],
-            cwd=ROOT, stdout=open(out_dir / "locust.log", "w"), stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=locust_log, stderr=subprocess.STDOUT,
         )
+        locust_log.close()
         try:
             wait_until(lambda: (out_dir / "started").exists() or locust.poll() is not None, 60, "locust")
             began = time.time()
