@@ -75,7 +75,7 @@ class PageReader(HTMLParser):
         if tag == "textarea":
             self._textarea = attributes.get("name", "")
             self.textareas[self._textarea] = ""
-        if tag == "p":
+        if tag == "p" and "main" in self._in:  # the page's own text, not the cookie banner's
             self._paragraph = []
         self._in.append(tag)
 
