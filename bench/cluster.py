@@ -20,8 +20,8 @@ adds a response. Then it prints, as figures:
 - per-worker memory at the start and the end.
 
 ``make test`` runs a short version (tests/test_cluster.py); ``make bench`` the soak:
-``flock /tmp/bench.lock .venv/bin/python -m bench cluster`` (ten minutes, the faults
-repeated every two and a half minutes).
+``flock /tmp/bench.lock .venv/bin/python -m bench cluster`` (ten minutes: the faults
+twice, two and a half minutes apart, then steady load while the workers' memory is watched).
 """
 
 from __future__ import annotations
@@ -324,27 +324,33 @@ def references(content: Path) -> list[str]:
     return found
 
 
-def fault_cycle(cluster: Cluster, windows: list[Window], gap: float, stop_at: float) -> None:
-    """The faults in order, ``gap`` seconds apart, each in its own window."""
+def fault_cycle(cluster: Cluster, windows: list[Window], gap: float) -> dict[str, float]:
+    """The faults in order, ``gap`` seconds apart, each in its own window, then the
+    import. However slow the machine, every step runs."""
     steps = [
         ("SIGKILL app1 + start", lambda: cluster.kill_and_restart(cluster.instances[0])),
         ("rolling restart", cluster.rolling_restart),
         ("PostgreSQL restart", cluster.restart_postgres),
         ("Redis stop + start", cluster.restart_redis),
+        ("import adding a response", cluster.import_new_response),
     ]
+    served = {}
     for name, action in steps:
-        if time.time() + gap > stop_at:
-            return
         time.sleep(gap)
         window = Window(name, time.time())
         windows.append(window)
-        action()
+        result = action()
         window.end = time.time()
+        if name.startswith("import"):
+            served = result
+    return served
 
 
-def run_cluster(load_seconds: float, gap: float = 5.0, cycle_seconds: float | None = None,
+def run_cluster(load_seconds: float, gap: float = 5.0, cycles: int = 1, cycle_seconds: float = 0,
                 users: tuple[int, int, int] = (6, 2, 5), log=print) -> Report:
-    """Start the cluster, drive it for ``load_seconds`` with the faults, check the result."""
+    """Start the cluster and drive it for at least ``load_seconds``: ``cycles`` rounds of the
+    faults (``cycle_seconds`` apart), then quiet load until the time is up. With more than
+    one cycle, the workers' memory is measured over that quiet part."""
     report = Report(load_seconds)
     with Cluster() as cluster, tempfile.TemporaryDirectory(prefix="foi-locust-") as out:
         out_dir = Path(out)
@@ -355,8 +361,11 @@ def run_cluster(load_seconds: float, gap: float = 5.0, cycle_seconds: float | No
         report.memory_start = cluster.memory()
         readers, consent, feedback = users
         locust_log = open(out_dir / "locust.log", "w")
+        # Locust stops when the faults are over and the time is up (the stop file), and
+        # in any case after a generous bound.
+        bound = 3 * load_seconds + 300
         locust = subprocess.Popen(
-            [sys.executable, "-m", "bench.cluster_load", "--host", base, "--seconds", str(load_seconds),
+            [sys.executable, "-m", "bench.cluster_load", "--host", base, "--seconds", str(bound),
              "--out", str(out_dir), "--references", ",".join(references(cluster.content)),
              "--min-fill", str(MIN_FILL_SECONDS), "--readers", str(readers), "--consent", str(consent),
              "--feedback", str(feedback)],
@@ -366,33 +375,21 @@ def run_cluster(load_seconds: float, gap: float = 5.0, cycle_seconds: float | No
         try:
             wait_until(lambda: (out_dir / "started").exists() or locust.poll() is not None, 60, "locust")
             began = time.time()
-            stop_at = began + load_seconds - 5
-            windows = report.windows
-            cycle = cycle_seconds or load_seconds
-            cycle_start = began
-            while True:
-                fault_cycle(cluster, windows, gap, stop_at)
-                if time.time() + gap > stop_at:
-                    break
-                time.sleep(gap)
-                window = Window("import adding a response", time.time())
-                windows.append(window)
-                report.import_seconds = cluster.import_new_response()
-                window.end = time.time()
+            for cycle in range(cycles):
+                if cycle:
+                    time.sleep(max(0.0, began + cycle * cycle_seconds - time.time()))
+                    (cluster.content / f"{NEW_REFERENCE}.md").unlink()  # the next cycle adds it again
+                    finish(flask(cluster.env, "foi", "import", str(cluster.content)), "flask foi import (removal)")
+                report.import_seconds = fault_cycle(cluster, report.windows, gap)
                 log(f"  import served in {report.import_seconds}")
-                if cycle_seconds is None:
-                    break
-                cycle_start += cycle
-                if cycle_start - began + cycle > load_seconds / 2:
-                    # The second half is steady: the workers' memory is measured across it.
-                    time.sleep(gap)
-                    report.memory_start = cluster.memory()
-                    report.memory_note = "after the last fault, then at the end"
-                    break
-                time.sleep(max(0.0, cycle_start - time.time()))
-                (cluster.content / f"{NEW_REFERENCE}.md").unlink()  # the next cycle adds it again
-                finish(flask(cluster.env, "foi", "import", str(cluster.content)), "flask foi import (removal)")
-            locust.wait(timeout=load_seconds + 120)
+            if cycles > 1:
+                time.sleep(gap)
+                report.memory_start = cluster.memory()
+                report.memory_note = "after the last fault, then at the end"
+            time.sleep(max(gap, began + load_seconds - time.time()))
+            report.load_seconds = time.time() - began
+            (out_dir / "stop").write_text("")
+            locust.wait(timeout=bound + 120)
         finally:
             if locust.poll() is None:
                 locust.kill()
@@ -479,7 +476,7 @@ def analyse(report: Report, out_dir: Path, cluster: Cluster) -> None:
 def run(seconds: int = 20) -> bool:
     """The soak, for ``make bench``: ten minutes, the faults every two and a half minutes."""
     del seconds  # the soak's length is its own
-    report = run_cluster(SOAK_SECONDS, gap=10.0, cycle_seconds=SOAK_CYCLE_SECONDS)
+    report = run_cluster(SOAK_SECONDS, gap=10.0, cycles=2, cycle_seconds=SOAK_CYCLE_SECONDS)
     for line in report.lines():
         print(line)
     growth = [end - start for name in report.memory_start

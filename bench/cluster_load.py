@@ -3,7 +3,7 @@
 Run by :mod:`bench.cluster` (never imported by it: Locust patches the standard library
 with gevent when imported)::
 
-    python -m bench.cluster_load --host http://127.0.0.1:PORT --seconds 90 --out DIR \
+    python -m bench.cluster_load --host http://127.0.0.1:PORT --seconds 300 --out DIR \
         --references REF1,REF2 --min-fill 2
 
 Three kinds of visitor, each recording every request (wall-clock start and end, what was
@@ -254,7 +254,8 @@ class FeedbackSender(Visitor):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", required=True)
-    parser.add_argument("--seconds", type=float, required=True)
+    parser.add_argument("--seconds", type=float, required=True,
+                        help="the longest the run may last; it ends sooner when the file DIR/stop appears")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--references", required=True, help="comma-separated response references")
     parser.add_argument("--min-fill", type=float, default=2.0, help="FEEDBACK_MIN_FILL_SECONDS of the site")
@@ -277,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     runner.start(users, spawn_rate=users)
     (args.out / "started").write_text(str(time.time()))
     gevent.spawn_later(args.seconds, runner.quit)
+
+    def stop_when_asked():
+        while not (args.out / "stop").exists():
+            gevent.sleep(0.2)
+        runner.quit()
+
+    gevent.spawn(stop_when_asked)
     runner.greenlet.join()
     with open(args.out / "requests.jsonl", "w", encoding="utf-8") as handle:
         for record in REQUESTS:
