@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import tempfile
-import urllib.request
+from bench.harness import SERVER, bench_env, capture, ceiling, chromium, first_visit_weight, gunicorn, wrk
 
-from bench.harness import bench_env, chromium, first_visit_weight, gunicorn, wrk
-
-TARGET_RPS = 2000
+# The page cache's own work per request, as a share of the bare server's throughput
+# (keep-alive connections, as browsers use: the connection set-up is not in either).
 TARGET_RATIO = 0.7
 TARGET_WEIGHT = 30 * 1024
-
-
-def capture(url: str) -> dict:
-    with urllib.request.urlopen(url) as response:
-        headers = [
-            (name, value) for name, value in response.getheaders()
-            if name.lower() not in {"date", "server", "connection", "transfer-encoding"}
-        ]
-        return {"status": f"{response.status} {response.reason}", "headers": headers,
-                "body": response.read().decode("utf-8")}
 
 
 def run(seconds: int = 20) -> bool:
@@ -31,19 +18,15 @@ def run(seconds: int = 20) -> bool:
         with chromium() as browser:
             weight, items = first_visit_weight(browser, base + "/")
 
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(stored, handle)
-    with gunicorn("bench.ceiling:app", {**env, "BENCH_CEILING_FILE": handle.name}) as ceiling:
-        ceiling_result = wrk(ceiling + "/", seconds)
+    with ceiling(stored, env) as ceiling_url:
+        ceiling_result = wrk(ceiling_url + "/", seconds)
 
     ratio = app_result.requests_per_second / ceiling_result.requests_per_second
-    print("Home page (/), gunicorn 2 sync workers, wrk -t2 -c16 --latency")
+    print(f"Home page (/), {SERVER}, wrk -t2 -c16 --latency")
     print(f"  app            {app_result.line()}")
     print(f"  ceiling        {ceiling_result.line()}")
-    print(f"  ratio          {ratio:.2f}   (target ≥ {TARGET_RATIO}; app target ≥ {TARGET_RPS} req/s)")
+    print(f"  ratio          {ratio:.2f}   (target ≥ {TARGET_RATIO})")
     print(f"  first visit    {weight / 1024:.1f} KB compressed (target ≤ {TARGET_WEIGHT // 1024} KB)")
     for url, size in items:
         print(f"    {size:7d} B  {url}")
-    return (
-        app_result.requests_per_second >= TARGET_RPS and ratio >= TARGET_RATIO and weight <= TARGET_WEIGHT
-    )
+    return ratio >= TARGET_RATIO and weight <= TARGET_WEIGHT and not app_result.errors
