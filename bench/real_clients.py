@@ -174,21 +174,25 @@ async def scenario(port: int, path: str, seconds: float, delay_ms: int = 0, slow
     return result
 
 
-def measure(base: str, path: str, seconds: float) -> dict[str, Result]:
-    """Each scenario for ``seconds``. The close delays take turns in short slices, so a
-    burst of load from elsewhere on the machine falls on all of them alike."""
-    port = int(base.rsplit(":", 1)[1])
-    asyncio.run(scenario(port, path, 1.0))  # warm up: first requests per worker
-    results = {f"close after {delay} ms": Result() for delay in CLOSE_DELAYS_MS}
+def measure(servers: dict[str, str], path: str, seconds: float) -> dict[str, dict[str, Result]]:
+    """Each scenario for ``seconds`` on each server (the app and the ceiling, both up).
+    The close delays and the servers take turns in short slices, so a burst of load from
+    elsewhere on the machine falls on all of them alike."""
+    ports = {name: int(url.rsplit(":", 1)[1]) for name, url in servers.items()}
+    results: dict[str, dict[str, Result]] = {name: {} for name in servers}
+    for port in ports.values():
+        asyncio.run(scenario(port, path, 1.0))  # warm up: first requests per worker
     for _ in range(ROUNDS):
         for delay in CLOSE_DELAYS_MS:
-            part = asyncio.run(scenario(port, path, seconds / ROUNDS, delay_ms=delay))
-            total = results[f"close after {delay} ms"]
-            total.latencies += part.latencies
-            total.failures += part.failures
-            total.elapsed += part.elapsed
+            for name, port in ports.items():
+                part = asyncio.run(scenario(port, path, seconds / ROUNDS, delay_ms=delay))
+                total = results[name].setdefault(f"close after {delay} ms", Result())
+                total.latencies += part.latencies
+                total.failures += part.failures
+                total.elapsed += part.elapsed
     # Longer than the server's limit on a request's headers (keepalive), so it is reached.
-    results[f"{SLOW_CLIENTS} slow clients"] = asyncio.run(scenario(port, path, seconds, slow=SLOW_CLIENTS))
+    for name, port in ports.items():
+        results[name][f"{SLOW_CLIENTS} slow clients"] = asyncio.run(scenario(port, path, seconds, slow=SLOW_CLIENTS))
     return results
 
 
@@ -196,10 +200,9 @@ def run(seconds: int = 20) -> bool:
     seconds = max(6, min(seconds, 8))  # four scenarios, app and ceiling: bounded time
     env = bench_env()
     with gunicorn("webapp:create_app()", env) as base:
-        stored = capture(base + "/")
-        app = measure(base, "/", seconds)
-    with ceiling(stored, env) as ceiling_url:
-        bare = measure(ceiling_url, "/", seconds)
+        with ceiling(capture(base + "/"), env) as ceiling_url:
+            results = measure({"app": base, "ceiling": ceiling_url}, "/", seconds)
+    app, bare = results["app"], results["ceiling"]
 
     print(f"Real clients: / from the page cache, gunicorn -c deploy/gunicorn.conf.py, {IN_FLIGHT} requests in "
           f"flight, a new connection each, {seconds} s per scenario")
