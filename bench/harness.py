@@ -148,6 +148,25 @@ def wrk(url: str, seconds: int = 20, threads: int = 2, connections: int = 16,
     return WrkResult(rps, p50, p99, errors)
 
 
+def alternate(urls: dict[str, str], seconds: int, rounds: int = 2, **options) -> dict[str, WrkResult]:
+    """wrk on each address (servers up together) in turns, ``rounds`` slices each, so
+    a burst of load from elsewhere on the machine falls on all of them alike: req/s
+    averaged, p50 and p99 the worst slice's."""
+    slices: dict[str, list[WrkResult]] = {name: [] for name in urls}
+    for _ in range(rounds):
+        for name, url in urls.items():
+            slices[name].append(wrk(url, max(1, seconds // rounds), **options))
+    return {
+        name: WrkResult(
+            sum(result.requests_per_second for result in results) / len(results),
+            max(result.p50_ms for result in results),
+            max(result.p99_ms for result in results),
+            "".join(dict.fromkeys(result.errors for result in results)),
+        )
+        for name, results in slices.items()
+    }
+
+
 @contextlib.contextmanager
 def chromium():
     from playwright.sync_api import sync_playwright
