@@ -128,7 +128,7 @@ def run(seconds: int = 20) -> bool:
     from webapp.foi.publish import import_path, publish
     from webapp.foi.search import backend_for
 
-    calibration = calibration_seconds()
+    calibrations = [calibration_seconds()]  # also after the import, and after the searches
     env = bench_env()
     app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"]})
     with app.app_context():
@@ -151,6 +151,7 @@ def run(seconds: int = 20) -> bool:
         again = publish(engine, [d for d in documents if not isinstance(d, list)])
         reimported = time.perf_counter() - started
 
+        calibrations.append(calibration_seconds())
         backend = backend_for(engine)
         timings: dict[str, list[float]] = {}
         totals = {}
@@ -161,15 +162,18 @@ def run(seconds: int = 20) -> bool:
                 page = backend.search(query)
                 timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
             totals[name] = page.total
+    calibrations.append(calibration_seconds())
     every = sorted(t for values in timings.values() for t in values)
     p50 = statistics.median(every)
     p95 = every[int(len(every) * 0.95) - 1]
 
-    import_ratio = imported / calibration
-    p95_ratio = p95 / 1000 / calibration
+    # Each against the calibrations measured either side of it.
+    import_ratio = imported / ((calibrations[0] + calibrations[1]) / 2)
+    p95_ratio = p95 / 1000 / ((calibrations[1] + calibrations[2]) / 2)
     print(f"FOI disclosure log at {COUNT:,} responses ({backend.name})")
-    print(f"  calibration    {calibration:6.2f} s  ({CALIBRATION_DOCUMENTS:,} documents parsed, rendered and "
-          f"sanitised, {CALIBRATION_ROWS:,} rows written with full-text index)")
+    print(f"  calibration    {' / '.join(f'{c:.2f}' for c in calibrations)} s before the import / after it / "
+          f"after the searches ({CALIBRATION_DOCUMENTS:,} documents parsed, rendered and sanitised, "
+          f"{CALIBRATION_ROWS:,} rows written with a full-text index)")
     print(f"  generate       {generated:6.1f} s  ({COUNT:,} fictional records)")
     print(f"  import         {imported:6.1f} s  = {import_ratio:.1f} × the calibration "
           f"(target ≤ {TARGET_IMPORT_RATIO:.0f} ×; validate + render {validated:.1f} s, then the database; "
