@@ -58,6 +58,8 @@ def run(seconds: int = 20) -> bool:
             for label, cookie in cookies.items():
                 headers = {"Cookie": cookie} if cookie else None
                 results[f"{path} {label}"] = wrk(base + path, seconds, headers=headers)
+        # As a visitor arrives from a page: the way back comes from the Referer.
+        results["/cookies from /foi"] = wrk(base + "/cookies", seconds, headers={"Referer": base + "/foi"})
         ceilings.append(wrk(ceiling_url + "/", seconds))
     bare = WrkResult(sum(c.requests_per_second for c in ceilings) / 2, max(c.p50_ms for c in ceilings),
                      max(c.p99_ms for c in ceilings), "")
