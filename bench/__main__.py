@@ -3,11 +3,11 @@
 import argparse
 import sys
 
-from bench import cluster, consent, feedback, foi, home, quick_exit
+from bench import cluster, consent, feedback, foi, home, quick_exit, real_clients
 
 BENCHMARKS = {
     "home": home.run, "consent": consent.run, "feedback": feedback.run, "foi": foi.run,
-    "quick_exit": quick_exit.run, "cluster": cluster.run,
+    "quick_exit": quick_exit.run, "real_clients": real_clients.run, "cluster": cluster.run,
 }
 
 

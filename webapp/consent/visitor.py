@@ -100,6 +100,8 @@ def referring_path(incoming: Request | None = None) -> str | None:
 def cookies_page_key(environ: dict) -> str | None:
     """The page cache's extra key for the cookies page: the way back it will show (the
     Referer itself varies with every page a visitor comes from; the page does not)."""
+    if not environ.get("HTTP_REFERER") and not environ.get("QUERY_STRING"):
+        return None  # what referring_path() says without either, without parsing a request
     return referring_path(Request(environ))
 
 
