@@ -112,7 +112,7 @@ class Report:
                    f"acknowledged == rows)")
         out.append(f"  answers: {self.requests} requests; 5xx outside fault windows or not the technical-problem "
                    f"page: {len(self.unexpected_5xx)} (target 0); 503 technical-problem pages inside windows: "
-                   f"{self.expected_503} ({self.expected_503_from_site} from an instance, the rest from HAProxy)")
+                   f"{self.expected_503} ({self.expected_503_from_site} of them the feedback form shown again by an instance)")
         out.append(f"  feedback 503s from the site with the answers kept: {self.feedback_503_answers_kept}, "
                    f"without: {self.feedback_503_answers_lost} (target 0); connection errors passed to visitors: "
                    f"GET {self.connection_errors_get} (target 0), POST {self.connection_errors_post}")
