@@ -13,7 +13,7 @@ NODE_STAMP  := node_modules/.installed
 ASSETS      := static/dist/manifest.json
 ASSET_SRC   := $(shell find static/src -type f 2>/dev/null) static/build.mjs
 
-.PHONY: run test bench install assets db content chromium java wrk clean
+.PHONY: run test bench install assets db content chromium java wrk services clean
 
 # The site always starts: a response file with problems is listed (file:line: message)
 # and skipped, and what was published before is served.
@@ -21,10 +21,10 @@ run: install assets db
 	@$(BIN)/flask foi import || echo "make run: the problems above were not published; serving what was published before" >&2
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: java install assets chromium
+test: java install assets chromium services wrk
 	$(BIN)/pytest
 
-bench: install assets wrk
+bench: install assets wrk services
 	$(BIN)/python -m bench
 
 install: $(PY_STAMP) $(NODE_STAMP)
@@ -64,6 +64,13 @@ java:
 # wrk drives the throughput benchmarks.
 wrk:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+
+# The cluster test and soak start their own PostgreSQL (initdb + pg_ctl), Redis and HAProxy
+# (deploy/haproxy.cfg): Debian's packages, installed when the programs are missing.
+services:
+	@{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+	@{ command -v haproxy >/dev/null || test -x /usr/sbin/haproxy; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
 
 clean:
 	rm -rf $(VENV) node_modules static/dist instance .pytest_cache

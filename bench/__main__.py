@@ -3,12 +3,12 @@
 import argparse
 import sys
 
-from bench import consent, feedback, foi, foi_hostile, home, quick_exit
+from bench import cluster, consent, feedback, foi, foi_hostile, home, quick_exit, real_clients
 
 BENCHMARKS = {
     "home": home.run, "consent": consent.run, "feedback": feedback.run, "foi": foi.run,
     "foi_hostile": foi_hostile.run,
-    "quick_exit": quick_exit.run,
+    "quick_exit": quick_exit.run, "real_clients": real_clients.run, "cluster": cluster.run,
 }
 
 

@@ -1,10 +1,14 @@
-"""Issue 3: the disclosure log at 100,000 responses.
+"""The disclosure log at 100,000 responses.
 
+0. A calibration: a fixed amount of import-like work, timed in the same run.
 1. Generate 100,000 fictional responses (deterministic) and import them: validation,
-   Markdown rendering and the database writes, timed (target ≤ 60 s).
-2. Search latency in-process for a fixed set of queries (target p95 ≤ 25 ms on SQLite).
-3. wrk throughput with gunicorn (2 sync workers) on a response page and on a search
-   results page (target ≥ 2,000 req/s each).
+   Markdown rendering and the database writes, timed (target ≤ 45 × the calibration).
+2. Search latency in-process for a fixed set of queries (target p95 ≤ 0.0125 × the
+   calibration, on SQLite).
+3. wrk throughput with the shipped gunicorn configuration on a response page and on a
+   search results page (target ≥ 0.5 × the server's ceiling each).
+4. The same responses and searches on PostgreSQL (a private server), printed beside
+   SQLite's, with the same target: :func:`run_postgresql`.
 
 Run it alone: ``flock /tmp/foi-bench.lock .venv/bin/python -m bench foi``.
 """
@@ -17,13 +21,34 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.harness import ROOT, bench_env, gunicorn, wrk
+from bench.harness import ROOT, SERVER, bench_env, capture, ceiling, gunicorn, wrk
 
 COUNT = 100_000
-TARGET_IMPORT_S = 60.0
-TARGET_P95_MS = 25.0
-TARGET_RPS = 2000
+# Targets that depend on the machine's speed are ratios to figures measured in the same
+# run: the import and the searches to the calibration below (a fixed amount of the same
+# kind of work: YAML, Markdown, sanitising and SQLite writes), the pages' throughput to
+# the server's ceiling.
+TARGET_IMPORT_RATIO = 45.0  # import time ≤ this × the calibration
+TARGET_P95_RATIO = 0.0125  # search p95 ≤ this × the calibration
+TARGET_RATIO = 0.5  # each page ≥ this × the ceiling's req/s
 REPEATS = 15
+CALIBRATION_DOCUMENTS = 2_000
+CALIBRATION_ROWS = 5_000
+CALIBRATION_TEXT = """---
+reference: CAL-0001
+title: Calibration
+topics: [One, Two, Three]
+questions: ["How many?", "How much?"]
+---
+Some **Markdown** with [a link](https://example.org) and a list:
+
+- one
+- two
+
+| a | b |
+| --- | --- |
+| 1 | 2 |
+"""
 
 RESPONSE_PATH = "/foi/01.FOI.23.031828"
 SEARCH_PATH = "/foi?" + urlencode({"q": "hovercraft Harbourtown", "outcome": "disclosed-in-full"})
@@ -66,6 +91,36 @@ def queries(engine):
     return parsed
 
 
+def calibration_seconds() -> float:
+    """A fixed amount of import-like work, timed: what this machine does in a second."""
+    import sqlite3
+    import tempfile
+
+    import nh3
+    import yaml
+    from markdown_it import MarkdownIt
+
+    markdown = MarkdownIt("commonmark").enable("table")
+    started = time.perf_counter()
+    for number in range(CALIBRATION_DOCUMENTS):
+        front, body = CALIBRATION_TEXT.split("---\n")[1:3]
+        meta = yaml.safe_load(front)
+        nh3.clean(markdown.render(body + f"\n{number}\n"))
+        meta["reference"] = f"CAL-{number}"
+    with tempfile.TemporaryDirectory(prefix="foi-calibration-") as folder:
+        connection = sqlite3.connect(Path(folder) / "calibration.sqlite3")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, reference TEXT UNIQUE, body TEXT)")
+        connection.execute("CREATE VIRTUAL TABLE t_text USING fts5(body, tokenize='porter')")
+        with connection:
+            for number in range(CALIBRATION_ROWS):
+                text = f"{CALIBRATION_TEXT} response {number} " * 3
+                connection.execute("INSERT INTO t (reference, body) VALUES (?, ?)", (f"CAL-{number}", text))
+                connection.execute("INSERT INTO t_text (rowid, body) VALUES (?, ?)", (number, text))
+        connection.close()
+    return time.perf_counter() - started
+
+
 def run(seconds: int = 20) -> bool:
     from webapp import create_app
     from webapp.database import upgrade
@@ -75,6 +130,7 @@ def run(seconds: int = 20) -> bool:
     from webapp.foi.publish import import_path, publish
     from webapp.foi.search import backend_for
 
+    calibrations = [calibration_seconds()]  # also after the import, and after the searches
     env = bench_env()
     app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"]})
     with app.app_context():
@@ -97,6 +153,7 @@ def run(seconds: int = 20) -> bool:
         again = publish(engine, [d for d in documents if not isinstance(d, list)])
         reimported = time.perf_counter() - started
 
+        calibrations.append(calibration_seconds())
         backend = backend_for(engine)
         timings: dict[str, list[float]] = {}
         totals = {}
@@ -107,17 +164,25 @@ def run(seconds: int = 20) -> bool:
                 page = backend.search(query)
                 timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
             totals[name] = page.total
+    calibrations.append(calibration_seconds())
     every = sorted(t for values in timings.values() for t in values)
     p50 = statistics.median(every)
     p95 = every[int(len(every) * 0.95) - 1]
 
+    # Each against the calibrations measured either side of it.
+    import_ratio = imported / ((calibrations[0] + calibrations[1]) / 2)
+    p95_ratio = p95 / 1000 / ((calibrations[1] + calibrations[2]) / 2)
     print(f"FOI disclosure log at {COUNT:,} responses ({backend.name})")
+    print(f"  calibration    {' / '.join(f'{c:.2f}' for c in calibrations)} s before the import / after it / "
+          f"after the searches ({CALIBRATION_DOCUMENTS:,} documents parsed, rendered and sanitised, "
+          f"{CALIBRATION_ROWS:,} rows written with a full-text index)")
     print(f"  generate       {generated:6.1f} s  ({COUNT:,} fictional records)")
-    print(f"  import         {imported:6.1f} s  (validate + render {validated:.1f} s, then the database; "
-          f"{report.added:,} added, {len(bad)} invalid; target ≤ {TARGET_IMPORT_S:.0f} s)")
+    print(f"  import         {imported:6.1f} s  = {import_ratio:.1f} × the calibration "
+          f"(target ≤ {TARGET_IMPORT_RATIO:.0f} ×; validate + render {validated:.1f} s, then the database; "
+          f"{report.added:,} added, {len(bad)} invalid)")
     print(f"  re-import      {reimported:6.1f} s  ({again.unchanged:,} unchanged: nothing written)")
-    print(f"  search         p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   (target p95 ≤ {TARGET_P95_MS:.0f} ms; "
-          f"{len(every)} searches)")
+    print(f"  search         p50 {p50:6.2f} ms   p95 {p95:6.2f} ms = {p95_ratio:.4f} × the calibration "
+          f"(target ≤ {TARGET_P95_RATIO} ×; {len(every)} searches)")
     for name, values in timings.items():
         values.sort()
         print(f"    {name:22s} median {statistics.median(values):6.2f} ms   max {values[-1]:6.2f} ms   {totals[name]:>7,} results")
@@ -128,20 +193,90 @@ def run(seconds: int = 20) -> bool:
             for path in (RESPONSE_PATH, SEARCH_PATH):
                 # Each worker's first request builds the filter lists: warm up, not measured.
                 wrk(base + path, 3, connections=4)
+            stored = capture(base + RESPONSE_PATH)
             response_result = wrk(base + RESPONSE_PATH, seconds)
             search_result = wrk(base + SEARCH_PATH, seconds)
+        with ceiling(stored, env) as ceiling_url:
+            ceiling_result = wrk(ceiling_url + "/", seconds)
     finally:
         engine.dispose()
         database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
         for leftover in database.parent.glob(database.name + "*"):
             leftover.unlink()  # about 430 MB
 
-    print("  gunicorn 2 sync workers, wrk -t2 -c16")
-    print(f"    {RESPONSE_PATH:38s} {response_result.line()}")
-    print(f"    {SEARCH_PATH:38s} {search_result.line()}")
-    return (
-        imported <= TARGET_IMPORT_S and not bad and p95 <= TARGET_P95_MS
-        and response_result.requests_per_second >= TARGET_RPS
-        and search_result.requests_per_second >= TARGET_RPS
-        and not response_result.errors and not search_result.errors
+    print(f"  {SERVER}, wrk -t2 -c16 (target ≥ {TARGET_RATIO} × the ceiling)")
+    print(f"    {'ceiling':38s} {ceiling_result.line()}")
+    for path, result in ((RESPONSE_PATH, response_result), (SEARCH_PATH, search_result)):
+        ratio = result.requests_per_second / ceiling_result.requests_per_second
+        print(f"    {path:38s} {result.line()}   {ratio:.2f} × the ceiling")
+    sys.stdout.flush()
+    postgres_met = run_postgresql(
+        [d for d in documents if not isinstance(d, list)], sqlite_timings=timings, sqlite_p95=p95,
+        calibration=(calibrations[1] + calibrations[2]) / 2,
     )
+    return (
+        import_ratio <= TARGET_IMPORT_RATIO and not bad and p95_ratio <= TARGET_P95_RATIO
+        and response_result.requests_per_second >= TARGET_RATIO * ceiling_result.requests_per_second
+        and search_result.requests_per_second >= TARGET_RATIO * ceiling_result.requests_per_second
+        and not response_result.errors and not search_result.errors
+        and postgres_met
+    )
+
+
+# --- the same log on PostgreSQL -------------------------------------------------------
+
+def run_postgresql(documents, sqlite_timings: dict[str, list[float]], sqlite_p95: float,
+                   calibration: float) -> bool:
+    """The same 100,000 responses and the same searches on PostgreSQL (a private server
+    from bench/services.py, so nothing else on the machine is touched), printed beside
+    SQLite's. Target: the same as SQLite's, search p95 ≤ TARGET_P95_RATIO × the
+    calibration (25 ms on a quiet machine)."""
+    from bench.services import PrivatePostgres, missing_programs
+    from webapp import create_app
+    from webapp.database import upgrade
+    from webapp.extensions import db
+    from webapp.foi.publish import import_path, publish
+    from webapp.foi.search import backend_for
+
+    if "PostgreSQL (initdb, pg_ctl)" in missing_programs():
+        print("  PostgreSQL: server programs not installed (`make bench` installs Debian's postgresql)")
+        return False
+    with PrivatePostgres() as server:
+        url = server.create_database("foi_bench")
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40})
+        with app.app_context():
+            engine = db.engine
+            upgrade(engine)
+            import_path(engine, ROOT / "content" / "foi")
+            started = time.perf_counter()
+            report = publish(engine, documents)
+            imported = time.perf_counter() - started
+            # What autovacuum does after a large import, done now: statistics for the
+            # planner and the visibility map for index-only scans.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM (ANALYZE)")
+            backend = backend_for(engine)
+            timings: dict[str, list[float]] = {}
+            totals = {}
+            for name, query in queries(engine).items():
+                backend.search(query)  # warm PostgreSQL's buffers
+                for _ in range(REPEATS):
+                    began = time.perf_counter()
+                    page = backend.search(query)
+                    timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
+                totals[name] = page.total
+            engine.dispose()
+    every = sorted(t for values in timings.values() for t in values)
+    p50 = statistics.median(every)
+    p95 = every[int(len(every) * 0.95) - 1]
+    print(f"  PostgreSQL (private server, {backend.name}): import {imported:.1f} s ({report.added:,} added)")
+    p95_ratio = p95 / 1000 / calibration
+    print(f"  search         p50 {p50:6.2f} ms   p95 {p95:6.2f} ms = {p95_ratio:.4f} × the calibration "
+          f"(target ≤ {TARGET_P95_RATIO} ×; SQLite in this run: p95 {sqlite_p95:.2f} ms, PostgreSQL/SQLite "
+          f"{p95 / sqlite_p95:.1f})")
+    print(f"    {'query':22s} {'PostgreSQL median':>18s} {'max':>9s} {'SQLite median':>14s} {'results':>9s}")
+    for name, values in timings.items():
+        values.sort()
+        print(f"    {name:22s} {statistics.median(values):15.2f} ms {values[-1]:6.2f} ms "
+              f"{statistics.median(sqlite_timings[name]):11.2f} ms {totals[name]:>9,}")
+    return p95_ratio <= TARGET_P95_RATIO

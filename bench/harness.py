@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -56,13 +57,20 @@ def bench_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# The shipped serving configuration: what is benchmarked is what is deployed.
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+
+
 @contextlib.contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int = 2):
-    """Serve ``app`` with gunicorn (sync workers) on a free loopback port."""
+def gunicorn(app: str, env: dict[str, str], workers: int = 2, options: tuple[str, ...] = ()):
+    """Serve ``app`` with gunicorn and the shipped configuration on a free loopback port.
+
+    ``options`` are further gunicorn command-line options, which win over the file's
+    (used to compare other worker classes)."""
     port = free_port()
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONFIG), "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *options, app],
         cwd=ROOT, env=env,
     )
     url = f"http://127.0.0.1:{port}"
@@ -72,6 +80,33 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+SERVER = "gunicorn -c deploy/gunicorn.conf.py (2 gevent workers)"
+
+
+def capture(url: str) -> dict:
+    """A response from the app, stored for the ceiling to replay (status, headers, body)."""
+    with urllib.request.urlopen(url) as response:
+        headers = [
+            (name, value) for name, value in response.getheaders()
+            if name.lower() not in {"date", "server", "connection", "transfer-encoding"}
+        ]
+        return {"status": f"{response.status} {response.reason}", "headers": headers,
+                "body": response.read().decode("utf-8")}
+
+
+@contextlib.contextmanager
+def ceiling(stored: dict, env: dict[str, str]):
+    """The server's ceiling: ``bench.ceiling`` replaying ``stored`` for every request,
+    served by the same gunicorn configuration as the app."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(stored, handle)
+    try:
+        with gunicorn("bench.ceiling:app", {**env, "BENCH_CEILING_FILE": handle.name}) as url:
+            yield url
+    finally:
+        os.unlink(handle.name)
 
 
 @dataclass
@@ -111,6 +146,25 @@ def wrk(url: str, seconds: int = 20, threads: int = 2, connections: int = 16,
     if match:
         errors = "   (" + match.group(1).strip() + ")"
     return WrkResult(rps, p50, p99, errors)
+
+
+def alternate(urls: dict[str, str], seconds: int, rounds: int = 2, **options) -> dict[str, WrkResult]:
+    """wrk on each address (servers up together) in turns, ``rounds`` slices each, so
+    a burst of load from elsewhere on the machine falls on all of them alike: req/s
+    averaged, p50 and p99 the worst slice's."""
+    slices: dict[str, list[WrkResult]] = {name: [] for name in urls}
+    for _ in range(rounds):
+        for name, url in urls.items():
+            slices[name].append(wrk(url, max(1, seconds // rounds), **options))
+    return {
+        name: WrkResult(
+            sum(result.requests_per_second for result in results) / len(results),
+            max(result.p50_ms for result in results),
+            max(result.p99_ms for result in results),
+            "".join(dict.fromkeys(result.errors for result in results)),
+        )
+        for name, results in slices.items()
+    }
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ def test_safe_local_defaults():
     settings = config.load({})
     assert settings["APP_ENV"] == "development"
     assert settings["PRODUCTION"] is False
-    assert len(settings["SECRET_KEY"]) == 64  # random per process
+    assert len(settings["SECRET_KEY"]) == 64  # generated once into instance/secret_key
     assert settings["DATABASE_URL"].startswith("sqlite:///") and settings["DATABASE_URL"].endswith("instance/foi.sqlite3")
     assert settings["ORGANISATION_NAME"] == "Example Police Service"
     assert settings["SECRET_KEY_FALLBACKS"] == []

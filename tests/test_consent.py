@@ -318,6 +318,69 @@ def test_cookies_page_ignores_foreign_or_self_referers(client, referer):
     assert soup(page).select_one("main form input[name=return_to]") is None
 
 
+def count_renders(monkeypatch):
+    """How many times the cookies page was rendered (not replayed from the page cache)."""
+    from webapp.consent import views
+
+    calls = []
+    original = views.render_cookies_page
+    monkeypatch.setattr(views, "render_cookies_page", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    return calls
+
+
+def consent_value(app, choice):
+    visitor = app.test_client()
+    choose(visitor, choice)
+    return visitor.get_cookie("cookies_policy").value
+
+
+def test_cookies_page_is_served_from_the_page_cache_per_consent_state(app, monkeypatch):
+    renders = count_renders(monkeypatch)
+    states = {"no choice": None, "accepted": consent_value(app, "accept"), "rejected": consent_value(app, "reject")}
+    expected = {"no choice": False, "accepted": True, "rejected": False}
+    for round_ in range(3):
+        for state, value in states.items():
+            visitor = app.test_client()
+            if value:
+                visitor.set_cookie("cookies_policy", value)
+            response = visitor.get("/cookies")
+            assert response.status_code == 200
+            assert radios(response, "analytics") == {"yes": expected[state], "no": not expected[state]}, (state, round_)
+            assert response.headers.getlist("Set-Cookie") == []
+    assert len(renders) == 3  # once per consent state, then replayed
+
+
+def test_cookies_page_cache_keeps_each_way_back_apart(app, monkeypatch):
+    renders = count_renders(monkeypatch)
+    client = app.test_client()
+    cases = [
+        ({"Referer": "http://localhost/foi?q=dogs"}, "/foi?q=dogs"),
+        ({"Referer": "http://localhost/privacy"}, "/privacy"),
+        ({}, None),
+        ({"Referer": "https://evil.example/privacy"}, None),
+        ({"Referer": "http://localhost/cookies"}, None),
+    ]
+    for _ in range(2):
+        for headers, way_back in cases:
+            field = soup(client.get("/cookies", headers=headers)).select_one("main form input[name=return_to]")
+            assert (field["value"] if field else None) == way_back, headers
+        field = soup(client.get("/cookies?return_to=/accessibility-statement")).select_one("input[name=return_to]")
+        assert field["value"] == "/accessibility-statement"
+    # One render per distinct way back (the three without one share a page), then replayed.
+    assert len(renders) == 4
+
+
+def test_cookies_page_confirmation_is_never_replayed(app):
+    client = app.test_client()
+    response = client.post("/cookies", data={"functional": "no", "analytics": "yes"}, headers=SAME_ORIGIN)
+    value = client.get_cookie("cookies_policy").value
+    assert soup(client.get(response.headers["Location"])).select_one(".govuk-notification-banner--success")
+    other = app.test_client()
+    other.set_cookie("cookies_policy", value)
+    assert soup(other.get("/cookies")).select_one(".govuk-notification-banner") is None
+    assert radios(other.get("/cookies"), "analytics") == {"yes": True, "no": False}
+
+
 def test_cookies_page_refuses_hostile_return_to(client):
     response = client.post("/cookies", data={"functional": "no", "analytics": "no", "return_to": "//evil.example"},
                            headers=SAME_ORIGIN)

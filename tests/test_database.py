@@ -45,7 +45,7 @@ def test_sqlite_runs_in_wal_mode(app):
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": True}
+    assert response.json == {"status": "ok", "database": True, "redis": None}
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -55,7 +55,7 @@ def test_healthz_503_when_database_unreachable(tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json == {"status": "unavailable", "database": False}
+    assert response.json == {"status": "down", "database": False, "redis": None}
 
 
 @pytest.mark.parametrize("given,expected", [

@@ -96,6 +96,39 @@ def app_env(env: Mapping[str, str]) -> str:
     return (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
 
 
+DEVELOPMENT_KEY_FILE = "secret_key"
+
+
+def development_secret_key(folder: Path) -> str:
+    """The development ``SECRET_KEY``: generated once into ``folder/secret_key``, then read.
+
+    Workers starting together may all find no file. Each writes its own candidate to a
+    private temporary file and hard-links it into place; a link never replaces an
+    existing file, so exactly one candidate wins and every process then reads the
+    winner's complete key (never a half-written one).
+    """
+    path = folder / DEVELOPMENT_KEY_FILE
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        candidate = folder / f".{DEVELOPMENT_KEY_FILE}.{os.getpid()}.{secrets.token_hex(8)}"
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(candidate, path)
+            except FileExistsError:
+                pass  # another process won the race: use its key
+        finally:
+            candidate.unlink()
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable key: delete it and a new one is made at the next start")
+    return key
+
+
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'foi.sqlite3'}"
 
@@ -113,9 +146,9 @@ def load(env: Mapping[str, str] | None = None) -> dict:
                 "SECRET_KEY must be set when APP_ENV (or FLASK_ENV) is production: "
                 "generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
             )
-        # A fresh random key per process: nothing signed survives a restart,
-        # which is the safe failure for a developer's machine.
-        secret_key = secrets.token_hex(32)
+        # One key for every worker and instance on this machine, kept in the
+        # instance folder: a form served by one worker is accepted by another.
+        secret_key = development_secret_key(INSTANCE_DIR)
     elif production and len(secret_key) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters in production")
 
@@ -172,9 +205,15 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "").strip() or "foi",
         "RATELIMIT_HEADERS_ENABLED": True,
-        # If the limiter's storage is down, log it and let the request through:
-        # feedback is never lost because Redis is.
+        # If the limiter's storage is down, feedback keeps working: Flask-Limiter logs a
+        # warning and counts the same limits in each worker's memory until the storage
+        # answers again (it checks with a back-off of 1, 2, 4 ... 32 seconds). Any other
+        # limiter error is logged and the request let through: feedback is never lost
+        # because Redis is.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # A Redis that hangs must not hang the form: give up on it quickly.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         # Where the quick exit goes (absolute https) and how many Escape presses trigger it.
         **quick_exit_settings.load(env),
         # Cookies the app may ever set are hardened whatever sets them.

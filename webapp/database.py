@@ -126,10 +126,32 @@ def alembic_config(engine: Engine):
     return config
 
 
+# pg_advisory_lock key held while migrating ("foi-site-migrations" as a 63-bit integer):
+# instances starting together take turns, and the later ones find nothing left to do.
+MIGRATION_LOCK_KEY = 0x666F692D6D696772
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision``. Safe to run from several machines at once:
+    on PostgreSQL the whole upgrade holds a session-level advisory lock, so a second
+    upgrade waits for the first and then finds the schema already at ``revision``."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    config = alembic_config(engine)
+    if engine.dialect.name != "postgresql":
+        # SQLite: one file on one machine; its own write lock serialises writers.
+        command.upgrade(config, revision)
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        finally:
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
 
 
 db_cli = AppGroup("db", help="Database schema commands (Alembic migrations).")

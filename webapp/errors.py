@@ -12,7 +12,7 @@ import uuid
 
 from flask import Flask, current_app, g, has_request_context, render_template, request
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -68,7 +68,17 @@ ERROR_PAGES = {
         "paragraphs": ["Please try again."],
         "show_reference": True,
     },
+    # The database did not answer (it is restarting, or out of connections): nothing is
+    # wrong with the request, and trying again shortly will work.
+    503: {
+        "title": "Sorry, there was a technical problem",
+        "paragraphs": ["Please try again."],
+        "show_reference": True,
+    },
 }
+
+# Seconds a visitor (or a proxy) is told to wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 5
 
 
 def request_id() -> str:
@@ -105,6 +115,11 @@ def configure_logging(app: Flask) -> None:
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(app.config["LOG_LEVEL"])
     app.logger.propagate = False
+    # Flask-Limiter says here when its storage (Redis) fails and when it recovers.
+    limiter_log = logging.getLogger("flask-limiter")
+    limiter_log.handlers[:] = [handler]
+    limiter_log.setLevel(app.config["LOG_LEVEL"])
+    limiter_log.propagate = False
 
 
 def render_error(code: int, headers=()):
@@ -134,8 +149,21 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_unexpected(error: Exception):
+    if is_database_unavailable(error):
+        current_app.logger.error("database unavailable: %s", error.__class__.__name__, exc_info=error)
+        return render_error(ServiceUnavailable.code, [("Retry-After", str(RETRY_AFTER_SECONDS))])
     current_app.logger.exception("unhandled %s", type(error).__name__)
     return render_error(InternalServerError.code)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (a restart, a
+    failover, no free connection): a 503, not a fault in this request."""
+    from sqlalchemy import exc
+
+    if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)):
+        return True
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
 
 
 def init_app(app: Flask) -> None:

@@ -20,6 +20,9 @@ class AppLimiter(Limiter):
 
     def init_app(self, app) -> None:
         self._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")  # pinned Flask-Limiter 4.1.1
+        # A new app starts with its storage taken as working (the in-memory fallback's
+        # "storage is down" flag is kept on this shared object, not per app).
+        self._storage_dead = False
         super().init_app(app)
 
 

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from functools import wraps
 from http.cookies import SimpleCookie
-from typing import Callable
+from typing import Callable, Hashable
 
 from flask import request
 
@@ -71,6 +71,9 @@ class PageCache:
         self.max_entries = max_entries
         self.version = version
         self.vary_cookies: set[str] = set()
+        # Paths whose page also depends on something else in the request: a function of
+        # the WSGI environ giving that part of the key (as small as the page needs).
+        self.vary_by_path: dict[str, Callable[[dict], Hashable]] = {}
         self._entries = BoundedStore(max_entries)
 
     def clear(self) -> None:
@@ -103,7 +106,8 @@ class PageCache:
         )
         if any(len(part) > MAX_KEY_PART for part in parts):
             return None
-        return (*parts, cookies, self.version())
+        extra = self.vary_by_path.get(parts[2])
+        return (*parts, cookies, extra(environ) if extra else None, self.version())
 
     def __call__(self, environ, start_response):
         if not self.max_entries:

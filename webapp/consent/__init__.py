@@ -20,5 +20,8 @@ def init_app(app: Flask) -> None:
 
 
 def vary_page_cache(app: Flask) -> None:
-    """Called once the page cache exists: key cached pages by the consent cookies."""
-    app.extensions["page_cache"].vary_cookies.update(VARY_COOKIES)
+    """Called once the page cache exists: key cached pages by the consent cookies, and
+    the cookies page also by the way back it shows."""
+    page_cache = app.extensions["page_cache"]
+    page_cache.vary_cookies.update(VARY_COOKIES)
+    page_cache.vary_by_path[visitor.COOKIES_PAGE] = visitor.cookies_page_key

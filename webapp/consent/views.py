@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 
 from webapp.consent import analytics, policy, visitor
 from webapp.extensions import csrf
+from webapp.page_cache import cacheable
 from webapp.security import local_path_or
 
 bp = Blueprint("consent", __name__)
@@ -72,7 +73,10 @@ def render_cookies_page(choices: dict[str, bool], errors: dict[str, str], return
 
 
 @bp.get("/cookies")
+@cacheable
 def cookies_page():
+    """Depends only on the consent cookies and the way back (both in the page cache's key);
+    the confirmation after saving is never stored, as the page deletes its cookie."""
     consent = visitor.current_consent()
     choices = {category: bool(consent and consent.allows(category)) for category in policy.OPTIONAL_CATEGORIES}
     saved = visitor.confirmation() == "saved"

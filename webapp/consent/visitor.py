@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, g, request
+from flask import Request, Response, abort, current_app, g, request
 
 from webapp.consent import analytics, policy
 from webapp.security import content_security_policy, is_safe_local_path, local_path_or
@@ -77,21 +77,32 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def referring_path() -> str | None:
-    """The page on this site the visitor came from (for the cookies page's way back)."""
-    supplied = request.args.get("return_to")
+def referring_path(incoming: Request | None = None) -> str | None:
+    """The page on this site the visitor came from (for the cookies page's way back):
+    ``return_to`` in the address, else the same-origin Referer. ``incoming`` defaults to
+    the current request."""
+    incoming = request if incoming is None else incoming
+    supplied = incoming.args.get("return_to")
     if supplied is not None:
         return supplied if is_safe_local_path(supplied) and not supplied.startswith(COOKIES_PAGE) else None
-    referrer = request.referrer
+    referrer = incoming.referrer
     if not referrer:
         return None
     parts = urlsplit(referrer)
-    if parts.netloc != request.host or parts.scheme != request.scheme:
+    if parts.netloc != incoming.host or parts.scheme != incoming.scheme:
         return None
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     if not is_safe_local_path(path) or path.startswith(COOKIES_PAGE):
         return None
     return path
+
+
+def cookies_page_key(environ: dict) -> str | None:
+    """The page cache's extra key for the cookies page: the way back it will show (the
+    Referer itself varies with every page a visitor comes from; the page does not)."""
+    if not environ.get("HTTP_REFERER") and not environ.get("QUERY_STRING"):
+        return None  # what referring_path() says without either, without parsing a request
+    return referring_path(Request(environ))
 
 
 def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:

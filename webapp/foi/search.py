@@ -168,6 +168,12 @@ class SearchBackend:
             expanding), {**params, "limit": limit, "offset": offset}).all()
         return total, rows
 
+    def _published(self, connection) -> int:
+        """How many responses are published: counted once per content version, with the
+        facets (a count reads the whole date index: 3 ms on SQLite, 13 ms on PostgreSQL at 100,000 responses)."""
+        version = connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
+        return facets(self.engine, version).published
+
     def _text_search(self, connection, query, limit, offset):
         """(total, rows of the page, the query as run): count, then rank the page."""
         total = self._text_count(connection, query)
@@ -232,11 +238,6 @@ class SqliteSearch(SearchBackend):
         order = "foi_fts.rank" if query.effective_sort == "relevance" else self.order(query)
         return f"SELECT {columns} {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY {order}"
 
-    def _published(self, connection) -> int:
-        """How many responses are published: counted once per content version, with the
-        facets (a count reads the whole date index, about 3 ms at 100,000 responses)."""
-        version = connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
-        return facets(self.engine, version).published
 
     def _walk_is_cheaper(self, connection, total: int, limit: int, offset: int) -> bool:
         """Walking the date index (checking each response) reads about
@@ -337,7 +338,9 @@ class PostgresSearch(SearchBackend):
         return self.order(query)
 
     def _text_where(self, query):
-        clauses, params, expanding = self.filters(query)
+        # Newest or oldest first, PostgreSQL walks the date index and checks each row:
+        # facets by primary key then, not as a set of every matching id.
+        clauses, params, expanding = self.filters(query, per_row=query.effective_sort != "relevance")
         params["terms"] = " ".join(query.terms)
         where = " AND ".join(["r.search_vector @@ plainto_tsquery('english', :terms)", *clauses])
         return where, params, expanding
@@ -362,6 +365,26 @@ class PostgresSearch(SearchBackend):
             f"FROM foi_response r WHERE r.id = ANY(:ids)"),
             {"terms": params["terms"], "ids": ids, "headline": self.HEADLINE, "snippet": self.SNIPPET}).all()
         return _in_order(rows, ids)
+
+    def _browse(self, connection, query, limit, offset):
+        """No words: the published count comes with the facets when nothing else filters;
+        the page's ids come from the date index alone (an index-only scan, even far from
+        the first page; facets are checked row by row as the index is walked), and only
+        then are the page's rows read."""
+        clauses, params, expanding = self.filters(query)
+        if len(clauses) == 1:
+            total = self._published(connection)
+        else:
+            total = connection.execute(self.statement(
+                f"SELECT count(*) FROM foi_response r WHERE {' AND '.join(clauses)}", expanding), params).scalar_one()
+        clauses, params, expanding = self.filters(query, per_row=True)
+        ids = list(connection.execute(self.statement(
+            f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self.order(query)} "
+            f"LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).scalars())
+        rows = connection.execute(text(
+            f"SELECT {self.COLUMNS}, r.title AS title_marked, r.summary AS summary_marked "
+            f"FROM foi_response r WHERE r.id = ANY(:ids)"), {"ids": ids}).all()
+        return total, _in_order(rows, ids)
 
     def _ids(self, connection, query):
         clauses, params, expanding = self.filters(query)

@@ -9,16 +9,25 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes["engine"]
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+    # webapp.database.upgrade passes the connection that holds the migration lock on
+    # PostgreSQL; otherwise (SQLite, `flask db current`) a connection of our own.
+    given = config.attributes.get("connection")
+    if given is not None:
+        migrate(given)
+        return
+    with config.attributes["engine"].connect() as connection:
+        migrate(connection)
+
+
+def migrate(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()
 
 
 if context.is_offline_mode():

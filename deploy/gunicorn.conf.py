@@ -1,0 +1,43 @@
+"""gunicorn settings for serving the site: `gunicorn -c deploy/gunicorn.conf.py 'webapp:create_app()'`.
+
+The README's production command and `make bench` both start gunicorn with this file, so
+what is benchmarked is what is shipped. Anything given on the command line wins over
+this file (`--bind 0.0.0.0:8000`, `--workers 4`); see docs/serving.md for why each
+value is what it is and what it was measured against.
+"""
+
+# One gevent worker per core. A gevent worker serves each connection in its own greenlet,
+# so a visitor on a slow network (or one sending its request a byte at a time) holds a
+# few kilobytes of memory, never the worker: the app server is not held by a client's
+# close, and needs no buffering proxy in front. Requests are still CPU-bound: the page
+# cache answers most of them in well under a millisecond.
+worker_class = "gevent"
+workers = 2
+# Open connections per worker (kept-alive and in-flight alike); beyond them the kernel's
+# accept queue (backlog) holds new ones.
+worker_connections = 1000
+backlog = 2048
+
+bind = ["127.0.0.1:8000"]
+
+# Seconds an idle kept-alive connection stays open, and also the longest a client may
+# take to send a whole request line and headers: a client trickling its headers is cut
+# off after this.
+keepalive = 5
+
+# A worker that has not told the arbiter it is alive for this long is restarted.
+timeout = 30
+graceful_timeout = 30
+
+# The app, not gunicorn, decides which proxy headers to trust (PROXY_FIX): gunicorn
+# takes the scheme from no header and from no address.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+
+# The app is loaded in each worker after gevent has patched the standard library:
+# never preload it in the arbiter.
+preload_app = False
+
+accesslog = None
+errorlog = "-"
+loglevel = "warning"

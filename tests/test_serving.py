@@ -1,0 +1,195 @@
+"""Serving with several workers: in development every worker agrees on one SECRET_KEY
+(generated once into the instance folder), so a form served by one worker is accepted
+by another; production still refuses to start without SECRET_KEY."""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import create_engine, text
+
+from webapp import config
+from webapp.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+# The development key -------------------------------------------------------------------
+
+
+def test_development_key_is_made_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path / "instance")
+    first = config.load({})["SECRET_KEY"]
+    assert len(first) == 64
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.read_text().strip() == first
+    assert key_file.stat().st_mode & 0o777 == 0o600  # readable by its owner only
+    assert config.load({})["SECRET_KEY"] == first  # a restart keeps it
+    assert sorted(p.name for p in key_file.parent.iterdir()) == ["secret_key"]  # no temporary files left
+
+
+def test_an_explicit_secret_key_wins_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path / "instance")
+    assert config.load({"SECRET_KEY": "k" * 40})["SECRET_KEY"] == "k" * 40
+    assert not (tmp_path / "instance").exists()
+
+
+def _load_key(queue, barrier):
+    barrier.wait()  # every process looks for the file at the same moment
+    queue.put(config.load({})["SECRET_KEY"])
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path, monkeypatch):
+    """Workers forked together all find no key file; exactly one key must win."""
+    for attempt in range(5):
+        folder = tmp_path / f"instance-{attempt}"
+        monkeypatch.setattr(config, "INSTANCE_DIR", folder)
+        context = multiprocessing.get_context("fork")
+        queue, barrier = context.Queue(), context.Barrier(8)
+        processes = [context.Process(target=_load_key, args=(queue, barrier)) for _ in range(8)]
+        for process in processes:
+            process.start()
+        keys = [queue.get(timeout=30) for _ in processes]
+        for process in processes:
+            process.join(timeout=30)
+        assert len(set(keys)) == 1, keys
+        assert (folder / "secret_key").read_text().strip() == keys[0]
+        assert sorted(p.name for p in folder.iterdir()) == ["secret_key"]
+
+
+@pytest.mark.parametrize("content", ["", "\n", "short"])
+def test_an_unusable_key_file_refuses_to_start_and_says_what_to_do(tmp_path, monkeypatch, content):
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    (tmp_path / "secret_key").write_text(content)
+    with pytest.raises(ConfigError, match="delete it"):
+        config.load({})
+
+
+@pytest.mark.parametrize("variable", ["APP_ENV", "FLASK_ENV"])
+def test_production_ignores_the_development_key_and_refuses_to_start(tmp_path, monkeypatch, variable):
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    (tmp_path / "secret_key").write_text("d" * 64 + "\n")
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        config.load({variable: "production"})
+
+
+# Two real gunicorn workers ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(port: int, method: str, path: str, headers: dict, body: bytes | None = None):
+    """One request on a fresh connection: (status, headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        connection.request(method, path, body=body, headers={**headers, "Connection": "close"})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def submit(port: int, text_sent: str) -> tuple[int, str]:
+    """GET the form and POST it, each on its own connection. (status, Location)."""
+    agent = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36"}
+    status, headers, body = fetch(port, "GET", "/feedback?from=/", agent)
+    assert status == 200
+    cookie = SimpleCookie()
+    for header in headers.get_all("Set-Cookie") or []:
+        cookie.load(header)
+    form = BeautifulSoup(body, "html.parser").select_one("main form")
+    fields = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
+    fields.update(rating="2", improvement=text_sent)
+    status, headers, _ = fetch(port, "POST", "/feedback", {
+        **agent, "Cookie": f"session={cookie['session'].value}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }, urlencode(fields).encode())
+    return status, headers.get("Location", "")
+
+
+def served_by(access_log: Path) -> list[tuple[str, str]]:
+    """(worker pid, request line) for each request in gunicorn's access log."""
+    return re.findall(r"^<(\d+)> (\S+ \S+)", access_log.read_text(), re.M)
+
+
+@pytest.fixture
+def two_workers(tmp_path):
+    """gunicorn with the shipped configuration and 2 workers, development mode, no SECRET_KEY."""
+    database = tmp_path / "two-workers.sqlite3"
+    env = {name: value for name, value in os.environ.items()
+           if name not in {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "APP_ENV", "FLASK_ENV", "FLASK_DEBUG"}}
+    env.update({
+        "APP_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "FEEDBACK_MIN_FILL_SECONDS": "0",
+        "FEEDBACK_RATE_LIMIT": "1000 per minute",
+        "LOG_LEVEL": "WARNING",
+    })
+    subprocess.run([str(GUNICORN.parent / "flask"), "--app", "webapp:create_app", "db", "upgrade"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    port = free_port()
+    access_log = tmp_path / "access.log"
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", str(GUNICORN_CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(m)s %(U)s",
+         "webapp:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if fetch(port, "GET", "/healthz", {})[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
+            time.sleep(0.2)
+        yield port, database, access_log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_form_served_by_one_worker_is_accepted_by_the_other(two_workers):
+    port, database, access_log = two_workers
+    sent, crossed = [], 0
+    # Until at least three forms were served by one worker and sent to the other
+    # (the kernel picks the worker for each connection), 60 pairs at most.
+    for number in range(60):
+        text_sent = f"Two workers, form {number}"
+        status, location = submit(port, text_sent)
+        sent.append(text_sent)
+        assert (status, location) == (303, "/feedback/thank-you?from=/"), f"form {number} was refused"
+        time.sleep(0.05)  # the access log is written after the response
+        feedback = [pid for pid, line in served_by(access_log) if line.startswith(("GET /feedback", "POST /feedback"))]
+        crossed = sum(1 for get, post in zip(feedback[0::2], feedback[1::2]) if get != post)
+        if number >= 11 and crossed >= 3:
+            break
+    assert crossed >= 3, "the kernel never sent a form's POST to the other worker: nothing was proved"
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            stored = [row[0] for row in connection.execute(text("SELECT improvement FROM feedback ORDER BY id"))]
+    finally:
+        engine.dispose()
+    assert stored == sent
