@@ -1,8 +1,10 @@
-"""Issue 3: the disclosure log at 100,000 responses.
+"""The disclosure log at 100,000 responses.
 
 1. Generate 100,000 fictional responses (deterministic) and import them: validation,
    Markdown rendering and the database writes, timed (target ≤ 60 s).
-2. Search latency in-process for a fixed set of queries (target p95 ≤ 25 ms on SQLite).
+2. Search latency in-process for a fixed set of queries (target p95 ≤ 25 ms on SQLite),
+   with pathological content among the 100,000: one response repeating one word 16,000
+   times and one of about 1 MB, and searches for their words.
 3. wrk throughput with gunicorn (2 sync workers) on a response page and on a search
    results page (target ≥ 2,000 req/s each).
 
@@ -47,7 +49,34 @@ QUERIES = {
     "everything": "q=submarine&topic=training&topic=custody&outcome=not-held&published-from-day=1"
                   "&published-from-month=1&published-from-year=2020&sort=oldest",
     "no match": "q=zeppelin",
+    # Pathological content (PATHOLOGICAL below): both are the newest responses, so they
+    # are on the first page of every search that matches them.
+    "word ×16,000": "q=" + "kennelling",
+    "word ×16,000, newest": "q=kennelling&sort=newest",
+    "1 MB response": "q=filibuster",
+    "1 MB, common word": "q=cost&sort=relevance",
 }
+
+
+def pathological() -> list[tuple[dict, str]]:
+    """Two responses whose search cost must stay bounded: a word repeated 16,000 times in
+    one answer, and a file of about 1 MB (five answers of 195,000 characters, the
+    searched-for words at the start, the end and throughout)."""
+    def meta(reference, title, questions, answers):
+        return {
+            "reference": reference, "title": title, "summary": "Pathological content for the benchmark.",
+            "published": "2026-11-28", "received": "2026-11-01", "responded": "2026-11-20", "regime": "FOIA",
+            "outcome": "disclosed in full", "topics": ["Finance and procurement"],
+            "questions": questions, "answers": answers,
+        }
+
+    body = "I have today decided to disclose the located information to you in full."
+    repeated = meta("BENCH-REPEAT", "Kennelling repeated", ["What is kennelling?"],
+                    [{"questions": [1], "text": "kennelling " * 16_000}])
+    filler = ("filibuster cost lorem ipsum dolor sit amet consectetur " * 3_600)[:194_990]
+    large = meta("BENCH-1MB", "A one megabyte response", [f"Question {n}?" for n in range(1, 6)],
+                 [{"questions": [n], "text": filler + " filibuster"} for n in range(1, 6)])
+    return [(repeated, body), (large, body)]
 
 
 def queries(engine):
@@ -83,7 +112,7 @@ def run(seconds: int = 20) -> bool:
         import_path(engine, ROOT / "content" / "foi")
 
         started = time.perf_counter()
-        records = list(generate(COUNT))
+        records = list(generate(COUNT - 2)) + pathological()
         generated = time.perf_counter() - started
 
         started = time.perf_counter()

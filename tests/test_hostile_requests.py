@@ -204,3 +204,24 @@ def test_no_body_breaks_a_post(client, no_tracebacks, body, content_type, path):
     response = client.post(path, data=body, content_type=content_type, headers={"Sec-Fetch-Site": "same-origin"})
     assert response.status_code < 500
     assert not no_tracebacks, [r.getMessage() for r in no_tracebacks]
+
+
+def test_no_response_can_be_framed_by_another_site(hostile_app, client):
+    """Pages, attachments (whose own policy replaces the site's), feeds and errors."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.foi.models import FoiAttachment, FoiResponse
+
+    with hostile_app.app_context():
+        attachment = db.session.scalars(select(FoiAttachment)).first()
+        reference = db.session.get(FoiResponse, attachment.response_id).reference
+    paths = [p for p in every_path(hostile_app) if "<" not in p] + [f"/foi/{reference}/{attachment.filename}"]
+    for path in paths:
+        response = client.get(path)
+        policy = response.headers.get("Content-Security-Policy", "")
+        assert "frame-ancestors 'none'" in policy, path
+        assert response.headers.get("X-Frame-Options") == "DENY", path
+    attachment_response = client.get(f"/foi/{reference}/{attachment.filename}")
+    assert attachment_response.status_code == 200
+    assert "sandbox" in attachment_response.headers["Content-Security-Policy"]

@@ -91,7 +91,7 @@ def layout_context() -> dict:
 def wrap_wsgi(app: Flask) -> None:
     """Page cache, then static files, then security headers on everything, then the proxy fix."""
     cache_entries = 0 if app.config["DEBUG"] else app.config["PAGE_CACHE_ENTRIES"]
-    page_cache = PageCache(app.wsgi_app, max_entries=cache_entries)
+    page_cache = PageCache(app.wsgi_app, max_entries=cache_entries, max_bytes=app.config["PAGE_CACHE_BYTES"])
     app.extensions["page_cache"] = page_cache
 
     def is_hashed(_path, url):

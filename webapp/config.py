@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+
+import click
+from gunicorn.errors import AppImportError
 from datetime import date
 from pathlib import Path
 from typing import Mapping
@@ -17,6 +20,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 PRODUCTION_NAMES = {"production", "prod"}
+# Every name APP_ENV (or FLASK_ENV) may have: a typo must not start the site in development mode.
+ENVIRONMENTS = ("development", "dev", "test", "testing", *sorted(PRODUCTION_NAMES))
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:5000"
+DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 # When this site's accessibility statement was written and last checked against the
 # site (the quality gates in tests/quality/ are what it reports on).
@@ -24,8 +31,21 @@ STATEMENT_PREPARED = date(2026, 11, 29)
 STATEMENT_REVIEWED = date(2026, 11, 29)
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or invalid: the app refuses to start."""
+class ConfigError(click.ClickException, AppImportError, RuntimeError):
+    """A setting is missing or invalid: the app refuses to start.
+
+    The message names the setting and the form it takes. The bases make each way of
+    starting the site print that one line and stop, without a traceback: ``flask ...``
+    prints a ClickException as ``Error: <message>``; a gunicorn worker prints an
+    AppImportError as its message and the master stops ("App failed to load");
+    gunicorn ``--preload`` prints a RuntimeError as ``Error: <message>``."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -92,8 +112,71 @@ def _date(env: Mapping[str, str], name: str, default: date) -> date:
 
 
 def app_env(env: Mapping[str, str]) -> str:
-    """The environment name: APP_ENV, else FLASK_ENV, else development."""
-    return (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
+    """The environment name: APP_ENV, else FLASK_ENV, else development; one of ENVIRONMENTS."""
+    name = "APP_ENV" if env.get("APP_ENV", "").strip() else "FLASK_ENV"
+    value = (env.get(name) or "development").strip().lower()
+    if value not in ENVIRONMENTS:
+        raise ConfigError(f"{name} must be one of {', '.join(ENVIRONMENTS)}, got {value!r}")
+    return value
+
+
+def site_url(env: Mapping[str, str], production: bool) -> str:
+    """SITE_URL: the site's public address (scheme and host, e.g. https://foi.example.org),
+    the only source of absolute links. Required in production."""
+    from urllib.parse import urlsplit
+
+    raw = env.get("SITE_URL", "").strip()
+    if not raw:
+        if production:
+            raise ConfigError("SITE_URL must be set when APP_ENV is production: the public address, "
+                              "such as https://foi.example.org")
+        return DEVELOPMENT_SITE_URL
+    form = "an address such as https://foi.example.org (http or https, a host, no path or query)"
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"SITE_URL must be {form}, got {raw!r}") from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/")
+            or parts.query or parts.fragment or parts.username or parts.password
+            or any(ch.isspace() or ord(ch) < 0x20 for ch in raw)):
+        raise ConfigError(f"SITE_URL must be {form}, got {raw!r}")
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+
+
+def database_url(env: Mapping[str, str]) -> str:
+    """DATABASE_URL, checked at start-up so a typo names the setting."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return default_database_url()
+    form = "sqlite:///PATH or postgresql://USER@HOST[:PORT]/DATABASE"
+    try:
+        parsed = make_url(raw)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"DATABASE_URL must be {form}, got something else") from None
+    if parsed.drivername not in DATABASE_SCHEMES:
+        raise ConfigError(f"DATABASE_URL must be {form}, got the scheme {parsed.drivername!r}")
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database:
+            raise ConfigError(f"DATABASE_URL must be {form}: the SQLite address names no file")
+    elif not parsed.host or not parsed.database:
+        raise ConfigError(f"DATABASE_URL must be {form}: the PostgreSQL address needs a host and a database")
+    return raw
+
+
+def trusted_hosts(env: Mapping[str, str], url: str) -> list[str]:
+    """The hosts the site answers in production: SITE_URL's, plus TRUSTED_HOSTS (a comma
+    list, e.g. an internal name a health check uses)."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(url).hostname, *_list(env.get("TRUSTED_HOSTS"))]
+    for host in hosts:
+        if not host or any(ch in host for ch in "/:@ \t") and not host.startswith("["):
+            raise ConfigError(f"TRUSTED_HOSTS must be host names separated by commas, got {host!r}")
+    return hosts
 
 
 def default_database_url() -> str:
@@ -119,6 +202,7 @@ def load(env: Mapping[str, str] | None = None) -> dict:
     elif production and len(secret_key) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters in production")
 
+    public_url = site_url(env, production)
     proxy_fix = _int(env, "PROXY_FIX", 0)
     analytics = analytics_settings(env)
     organisation = env.get("ORGANISATION_NAME", "").strip() or "Example Police Service"
@@ -139,7 +223,11 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "TESTING": False,
         "SECRET_KEY": secret_key,
         "SECRET_KEY_FALLBACKS": _list(env.get("SECRET_KEY_FALLBACKS")),
-        "DATABASE_URL": env.get("DATABASE_URL", "").strip() or default_database_url(),
+        "DATABASE_URL": database_url(env),
+        # Absolute links (feeds, redirects) are built from this, never from the request's Host.
+        "SITE_URL": public_url,
+        # In production any other Host gets the 400 page (Flask checks request.host against this).
+        "TRUSTED_HOSTS": trusted_hosts(env, public_url) if production else None,
         "ORGANISATION_NAME": organisation,
         "SERVICE_NAME": env.get("SERVICE_NAME", "").strip() or "Freedom of information responses",
         "CONTACT_URL": env.get("CONTACT_URL", "").strip() or "mailto:foi@example.org",
@@ -158,6 +246,8 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "PROXY_FIX": proxy_fix,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
         "PAGE_CACHE_ENTRIES": _int(env, "PAGE_CACHE_ENTRIES", 1024),
+        # Bytes of rendered pages each worker keeps (bodies, headers, keys); 0 turns the cache off.
+        "PAGE_CACHE_BYTES": _int(env, "PAGE_CACHE_BYTES", 32 * 1024 * 1024),
         "FOI_CONTENT_DIR": env.get("FOI_CONTENT_DIR", "").strip() or str(PROJECT_ROOT / "content" / "foi"),
         "FOI_VERSION_TTL": _float(env, "FOI_VERSION_TTL", 1.0),
         "LOG_LEVEL": (env.get("LOG_LEVEL", "").strip() or "INFO").upper(),

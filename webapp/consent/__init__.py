@@ -20,5 +20,7 @@ def init_app(app: Flask) -> None:
 
 
 def vary_page_cache(app: Flask) -> None:
-    """Called once the page cache exists: key cached pages by the consent cookies."""
+    """Called once the page cache exists: key cached pages by the consent cookies, and
+    delete stray analytics cookies on a cache hit as on a miss."""
     app.extensions["page_cache"].vary_cookies.update(VARY_COOKIES)
+    app.extensions["page_cache"].hit_headers.append(lambda environ: visitor.stray_cookie_headers(app, environ))

@@ -136,6 +136,6 @@ def submit():
 
 
 @bp.get("/feedback/thank-you")
-@cacheable
+@cacheable(params=("from",))
 def thank_you():
     return render_template("feedback/thank_you.html", page=local_path_or(request.args.get("from"), fallback=""))
