@@ -7,6 +7,10 @@
    times and one of about 1 MB, and searches for their words.
 3. wrk throughput with gunicorn (2 sync workers) on a response page and on a search
    results page (target ≥ 2,000 req/s each).
+4. Worker memory: after wrk, each worker's resident size once the page cache has been
+   filled with thousands of distinct pages (every response page and search uncompressed,
+   the 1 MB response under junk parameters and many spellings of Accept-Encoding), against
+   a ceiling of 256 MB (the page cache is bounded by PAGE_CACHE_BYTES).
 
 Run it alone: ``flock /tmp/foi-bench.lock .venv/bin/python -m bench foi``.
 """
@@ -21,10 +25,13 @@ from urllib.parse import urlencode
 
 from bench.harness import ROOT, bench_env, gunicorn, wrk
 
+from sqlalchemy import text
+
 COUNT = 100_000
 TARGET_IMPORT_S = 60.0
 TARGET_P95_MS = 25.0
 TARGET_RPS = 2000
+RSS_CEILING_MB = 256
 REPEATS = 15
 
 RESPONSE_PATH = "/foi/01.FOI.23.031828"
@@ -136,6 +143,9 @@ def run(seconds: int = 20) -> bool:
                 page = backend.search(query)
                 timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
             totals[name] = page.total
+        with engine.connect() as connection:
+            references = list(connection.execute(text(
+                "SELECT reference FROM foi_response ORDER BY id DESC LIMIT 3000")).scalars())
     every = sorted(t for values in timings.values() for t in values)
     p50 = statistics.median(every)
     p95 = every[int(len(every) * 0.95) - 1]
@@ -159,6 +169,9 @@ def run(seconds: int = 20) -> bool:
                 wrk(base + path, 3, connections=4)
             response_result = wrk(base + RESPONSE_PATH, seconds)
             search_result = wrk(base + SEARCH_PATH, seconds)
+            rss_before = worker_rss_mb(base)
+            fill_page_cache(base, references)
+            rss_after = worker_rss_mb(base)
     finally:
         engine.dispose()
         database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
@@ -168,9 +181,60 @@ def run(seconds: int = 20) -> bool:
     print("  gunicorn 2 sync workers, wrk -t2 -c16")
     print(f"    {RESPONSE_PATH:38s} {response_result.line()}")
     print(f"    {SEARCH_PATH:38s} {search_result.line()}")
+    print(f"  worker memory (RSS) after wrk {', '.join(f'{mb:.0f}' for mb in rss_before)} MB; after "
+          f"{FILL_REQUESTS:,} requests for distinct pages {', '.join(f'{mb:.0f}' for mb in rss_after)} MB "
+          f"(ceiling {RSS_CEILING_MB} MB: {max(rss_after) / RSS_CEILING_MB:.2f} of it)")
     return (
+        max(rss_after) <= RSS_CEILING_MB and
         imported <= TARGET_IMPORT_S and not bad and p95 <= TARGET_P95_MS
         and response_result.requests_per_second >= TARGET_RPS
         and search_result.requests_per_second >= TARGET_RPS
         and not response_result.errors and not search_result.errors
     )
+
+
+FILL_REQUESTS = 0
+
+
+def worker_rss_mb(base: str) -> list[float]:
+    """Resident size of each gunicorn worker serving ``base`` (children of its master)."""
+    port = base.rsplit(":", 1)[1]
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        if any(part.endswith(f":{port}".encode()) for part in command) and any(b"gunicorn" in p for p in command):
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            found[int(entry.name)] = (int(fields["PPid"]), int(fields.get("VmRSS", "0 kB").split()[0]) / 1024)
+    return [rss for pid, (parent, rss) in found.items() if parent in found] or [0.0]
+
+
+def fill_page_cache(base: str, references: list[str]) -> None:
+    """Thousands of distinct cacheable pages, uncompressed (the largest entries)."""
+    import urllib.error
+    import urllib.request
+
+    global FILL_REQUESTS
+    paths = [f"/foi/{reference}" for reference in references]
+    paths += [f"/foi?q={word}&page={page}" for word in ("cost", "training", "custody", "police") for page in range(1, 101)]
+    paths += [f"/foi.json?q=cost&page={page}" for page in range(1, 201)]
+    paths += [f"/foi/BENCH-1MB?junk={n}" for n in range(200)]
+    encodings = [None] + [f"gzip;q=0.{n}" for n in range(1, 10)] + [f"identity, x-{n}" for n in range(40)]
+    count = 0
+    for index, path in enumerate(paths * 2):
+        headers = {}
+        encoding = encodings[index % len(encodings)] if "BENCH-1MB" in path else None
+        if encoding:
+            headers["Accept-Encoding"] = encoding
+        try:
+            with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=30) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            error.read()
+        count += 1
+    FILL_REQUESTS = count
