@@ -176,6 +176,7 @@ cookie_names = st.sampled_from(["cookies_policy", "cookies_confirmation", "sessi
 def test_no_path_header_or_cookie_breaks_any_route(hostile_app, client, no_tracebacks, data):
     path = data.draw(st.sampled_from(every_path(hostile_app)))
     path = data.draw(st.sampled_from([path, path + data.draw(path_noise), data.draw(path_noise) + path]))
+    path += data.draw(st.sampled_from(["", "?", "?" + data.draw(query_strings)]))
     headers = {
         "Host": data.draw(hosts),
         "Cookie": "; ".join(f"{n}={v}" for n, v in data.draw(st.lists(st.tuples(cookie_names, cookie_values), max_size=4))),
