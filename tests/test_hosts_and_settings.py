@@ -108,6 +108,9 @@ def test_site_url_defaults_in_development_and_is_required_in_production():
     ("DATABASE_URL", "mysql://u@h/db", "sqlite:///PATH or postgresql://"),
     ("PAGE_CACHE_BYTES", "lots", "whole number"),
     ("PAGE_CACHE_BYTES", "-1", "at least 0"),
+    ("LOG_LEVEL", "verbose", "one of DEBUG"),
+    ("RATELIMIT_STORAGE_URI", "redis:/localhost", "an address such as memory://"),
+    ("RATELIMIT_STORAGE_URI", "foo://x", "an address such as memory://"),
 ])
 def test_every_setting_error_names_the_setting_and_its_form(variable, value, form):
     if form is None:  # accepted: case and spaces do not matter

@@ -85,6 +85,28 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed, upper: bool = False) -> str:
+    raw = env.get(name, "").strip() or default
+    value = raw.upper() if upper else raw.lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return value
+
+
+def _storage_uri(env: Mapping[str, str], name: str, default: str) -> str:
+    """A storage address Flask-Limiter understands (memory://, redis://host:6379/0, ...)."""
+    from limits.storage import SCHEMES
+
+    raw = env.get(name, "").strip() or default
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme not in SCHEMES:
+        raise ConfigError(f"{name} must be an address such as memory:// or redis://HOST:6379/0, got {raw!r}")
+    return raw
+
+
 def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
@@ -250,7 +272,7 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "PAGE_CACHE_BYTES": _int(env, "PAGE_CACHE_BYTES", 32 * 1024 * 1024),
         "FOI_CONTENT_DIR": env.get("FOI_CONTENT_DIR", "").strip() or str(PROJECT_ROOT / "content" / "foi"),
         "FOI_VERSION_TTL": _float(env, "FOI_VERSION_TTL", 1.0),
-        "LOG_LEVEL": (env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        "LOG_LEVEL": _choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
         # Cookie consent (webapp/consent/): raising the version asks everyone again.
         "COOKIE_POLICY_VERSION": _int(env, "COOKIE_POLICY_VERSION", 1, minimum=1),
         **analytics,
@@ -259,7 +281,7 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "FEEDBACK_MIN_FILL_SECONDS": _int(env, "FEEDBACK_MIN_FILL_SECONDS", 3),
         # Flask-Limiter: counters in this process by default; a shared Redis
         # (redis://host:6379/0) when several instances or workers must share them.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "RATELIMIT_STORAGE_URI": _storage_uri(env, "RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "").strip() or "foi",
         "RATELIMIT_HEADERS_ENABLED": True,
         # If the limiter's storage is down, log it and let the request through:
