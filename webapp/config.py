@@ -15,6 +15,7 @@ from gunicorn.errors import AppImportError
 from datetime import date
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -145,8 +146,6 @@ def app_env(env: Mapping[str, str]) -> str:
 def site_url(env: Mapping[str, str], production: bool) -> str:
     """SITE_URL: the site's public address (scheme and host, e.g. https://foi.example.org),
     the only source of absolute links. Required in production."""
-    from urllib.parse import urlsplit
-
     raw = env.get("SITE_URL", "").strip()
     if not raw:
         if production:
@@ -192,12 +191,11 @@ def database_url(env: Mapping[str, str]) -> str:
 def trusted_hosts(env: Mapping[str, str], url: str) -> list[str]:
     """The hosts the site answers in production: SITE_URL's, plus TRUSTED_HOSTS (a comma
     list, e.g. an internal name a health check uses)."""
-    from urllib.parse import urlsplit
-
-    hosts = [urlsplit(url).hostname, *_list(env.get("TRUSTED_HOSTS"))]
-    for host in hosts:
-        if not host or any(ch in host for ch in "/:@ \t") and not host.startswith("["):
+    extra = _list(env.get("TRUSTED_HOSTS"))
+    for host in extra:
+        if any(ch in "/:@\\" or ch.isspace() for ch in host):
             raise ConfigError(f"TRUSTED_HOSTS must be host names separated by commas, got {host!r}")
+    hosts = [urlsplit(url).hostname, *extra]
     return hosts
 
 

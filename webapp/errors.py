@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_request_context, render_template, request

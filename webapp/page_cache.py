@@ -28,9 +28,10 @@ from collections import OrderedDict
 from functools import wraps
 from http.cookies import SimpleCookie
 from typing import Callable, Iterable
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import redirect, request
+# Flask-Compress's own choice of algorithm (pinned version), so the key matches what it sends.
 from flask_compress.flask_compress import _choose_algorithm
 
 STORE_FLAG = "webapp.page_cache.store"
@@ -58,12 +59,11 @@ def cacheable(view: Callable | None = None, *, params: Iterable[str] = ()) -> Ca
                 kept = [(name, value) for name, value in request.args.items(multi=True) if name in reads]
                 query = urlencode(kept)
                 # Relative, and never starting with "//": it cannot leave the site.
-                path = "/" + request.path.lstrip("/")
+                path = "/" + quote(request.path.lstrip("/"), safe="/")
                 return redirect(path + (f"?{query}" if query else ""), 308)
             request.environ[STORE_FLAG] = True
             return function(*args, **kwargs)
 
-        wrapper.cache_params = reads
         return wrapper
 
     return decorate(view) if view is not None else decorate

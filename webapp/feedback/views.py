@@ -65,8 +65,9 @@ class BlankForms:
     request (address, query string, the cookies pages vary on, the content version:
     everything the page shows); each GET joins the pieces with a new CSRF token and
     one-time form token. The marker is random, made after the request arrived, so
-    nothing a visitor puts in the address can be mistaken for it; a render that does
-    not hold each marker exactly once is served as it is and not kept. Nothing is kept
+    nothing a visitor puts in the address can be mistaken for it; should a render not
+    hold each marker exactly once, in order, the form is rendered with real tokens and
+    nothing is kept. Nothing is kept
     when the page cache is off."""
 
     MAX_ENTRIES = 256
