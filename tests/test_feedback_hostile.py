@@ -101,6 +101,22 @@ def test_an_unwritable_database_file_is_a_technical_problem(app, client):
     assert client.get("/healthz").status_code == 503
 
 
+def test_a_database_that_refuses_writes_keeps_the_answers(app, client):
+    """The behaviour kept from before (a read-only database): SQLite refuses the write."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    hidden = open_form(client)
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "connect", lambda connection, _record: connection.execute("PRAGMA query_only = 1"))
+        engine.dispose()  # every new connection refuses writes
+    response = send(client, hidden, rating="2", improvement="Keep")
+    assert_kept_with_the_technical_problem(response, "Keep")
+    assert rows(app) == []
+
+
 def test_the_healthz_check_sees_a_deleted_file_with_an_open_connection(app, client):
     assert client.get("/healthz").status_code == 200
     remove_file(database_file(app))
