@@ -7,7 +7,13 @@
    calibration, on SQLite).
 3. wrk throughput with the shipped gunicorn configuration on a response page and on a
    search results page (target ≥ 0.5 × the server's ceiling each).
-4. The same responses and searches on PostgreSQL (a private server), printed beside
+   The 100,000 include pathological content: one response repeating one word 16,000
+   times and one of about 1 MB, and searches for their words.
+4. Worker memory: after wrk, each worker's resident size once the page cache has been
+   filled with thousands of distinct pages (every response page and search uncompressed,
+   the 1 MB response under junk parameters and many spellings of Accept-Encoding), against
+   a ceiling of 256 MB (the page cache is bounded by PAGE_CACHE_BYTES).
+5. The same responses and searches on PostgreSQL (a private server), printed beside
    SQLite's, with the same target: :func:`run_postgresql`.
 
 Run it alone: ``flock /tmp/foi-bench.lock .venv/bin/python -m bench foi``.
@@ -22,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.harness import ROOT, SERVER, bench_env, capture, ceiling, gunicorn, wrk
+from sqlalchemy import text
 
 COUNT = 100_000
 # Targets that depend on the machine's speed are ratios to figures measured in the same
@@ -31,6 +38,7 @@ COUNT = 100_000
 TARGET_IMPORT_RATIO = 45.0  # import time ≤ this × the calibration
 TARGET_P95_RATIO = 0.0125  # search p95 ≤ this × the calibration
 TARGET_RATIO = 0.5  # each page ≥ this × the ceiling's req/s
+RSS_CEILING_MB = 256
 REPEATS = 15
 CALIBRATION_DOCUMENTS = 2_000
 CALIBRATION_ROWS = 5_000
@@ -72,7 +80,34 @@ QUERIES = {
     "everything": "q=submarine&topic=training&topic=custody&outcome=not-held&published-from-day=1"
                   "&published-from-month=1&published-from-year=2020&sort=oldest",
     "no match": "q=zeppelin",
+    # Pathological content (PATHOLOGICAL below): both are the newest responses, so they
+    # are on the first page of every search that matches them.
+    "word ×16,000": "q=" + "kennelling",
+    "word ×16,000, newest": "q=kennelling&sort=newest",
+    "1 MB response": "q=filibuster",
+    "1 MB, common word": "q=cost&sort=relevance",
 }
+
+
+def pathological() -> list[tuple[dict, str]]:
+    """Two responses whose search cost must stay bounded: a word repeated 16,000 times in
+    one answer, and a file of about 1 MB (five answers of 195,000 characters, the
+    searched-for words at the start, the end and throughout)."""
+    def meta(reference, title, questions, answers):
+        return {
+            "reference": reference, "title": title, "summary": "Pathological content for the benchmark.",
+            "published": "2026-11-28", "received": "2026-11-01", "responded": "2026-11-20", "regime": "FOIA",
+            "outcome": "disclosed in full", "topics": ["Finance and procurement"],
+            "questions": questions, "answers": answers,
+        }
+
+    body = "I have today decided to disclose the located information to you in full."
+    repeated = meta("BENCH-REPEAT", "Kennelling repeated", ["What is kennelling?"],
+                    [{"questions": [1], "text": "kennelling " * 16_000}])
+    filler = ("filibuster cost lorem ipsum dolor sit amet consectetur " * 3_600)[:194_990]
+    large = meta("BENCH-1MB", "A one megabyte response", [f"Question {n}?" for n in range(1, 6)],
+                 [{"questions": [n], "text": filler + " filibuster"} for n in range(1, 6)])
+    return [(repeated, body), (large, body)]
 
 
 def queries(engine):
@@ -139,7 +174,7 @@ def run(seconds: int = 20) -> bool:
         import_path(engine, ROOT / "content" / "foi")
 
         started = time.perf_counter()
-        records = list(generate(COUNT))
+        records = list(generate(COUNT - 2)) + pathological()
         generated = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -164,6 +199,9 @@ def run(seconds: int = 20) -> bool:
                 page = backend.search(query)
                 timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
             totals[name] = page.total
+        with engine.connect() as connection:
+            references = list(connection.execute(text(
+                "SELECT reference FROM foi_response ORDER BY id DESC LIMIT 3000")).scalars())
     calibrations.append(calibration_seconds())
     every = sorted(t for values in timings.values() for t in values)
     p50 = statistics.median(every)
@@ -196,6 +234,9 @@ def run(seconds: int = 20) -> bool:
             stored = capture(base + RESPONSE_PATH)
             response_result = wrk(base + RESPONSE_PATH, seconds)
             search_result = wrk(base + SEARCH_PATH, seconds)
+            rss_before = worker_rss_mb(base)
+            fill_page_cache(base, references)
+            rss_after = worker_rss_mb(base)
         with ceiling(stored, env) as ceiling_url:
             ceiling_result = wrk(ceiling_url + "/", seconds)
     finally:
@@ -209,6 +250,9 @@ def run(seconds: int = 20) -> bool:
     for path, result in ((RESPONSE_PATH, response_result), (SEARCH_PATH, search_result)):
         ratio = result.requests_per_second / ceiling_result.requests_per_second
         print(f"    {path:38s} {result.line()}   {ratio:.2f} × the ceiling")
+    print(f"  worker memory (RSS) after wrk {', '.join(f'{mb:.0f}' for mb in rss_before)} MB; after "
+          f"{FILL_REQUESTS:,} requests for distinct pages {', '.join(f'{mb:.0f}' for mb in rss_after)} MB "
+          f"(ceiling {RSS_CEILING_MB} MB: {max(rss_after) / RSS_CEILING_MB:.2f} of it)")
     sys.stdout.flush()
     postgres_met = run_postgresql(
         [d for d in documents if not isinstance(d, list)], sqlite_timings=timings, sqlite_p95=p95,
@@ -219,8 +263,56 @@ def run(seconds: int = 20) -> bool:
         and response_result.requests_per_second >= TARGET_RATIO * ceiling_result.requests_per_second
         and search_result.requests_per_second >= TARGET_RATIO * ceiling_result.requests_per_second
         and not response_result.errors and not search_result.errors
+        and max(rss_after) <= RSS_CEILING_MB
         and postgres_met
     )
+
+
+FILL_REQUESTS = 0
+
+
+def worker_rss_mb(base: str) -> list[float]:
+    """Resident size of each gunicorn worker serving ``base`` (children of its master)."""
+    port = base.rsplit(":", 1)[1]
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        if any(part.endswith(f":{port}".encode()) for part in command) and any(b"gunicorn" in p for p in command):
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            found[int(entry.name)] = (int(fields["PPid"]), int(fields.get("VmRSS", "0 kB").split()[0]) / 1024)
+    return [rss for pid, (parent, rss) in found.items() if parent in found] or [0.0]
+
+
+def fill_page_cache(base: str, references: list[str]) -> None:
+    """Thousands of distinct cacheable pages, uncompressed (the largest entries)."""
+    import urllib.error
+    import urllib.request
+
+    global FILL_REQUESTS
+    paths = [f"/foi/{reference}" for reference in references]
+    paths += [f"/foi?q={word}&page={page}" for word in ("cost", "training", "custody", "police") for page in range(1, 101)]
+    paths += [f"/foi.json?q=cost&page={page}" for page in range(1, 201)]
+    paths += [f"/foi/BENCH-1MB?junk={n}" for n in range(200)]
+    encodings = [None] + [f"gzip;q=0.{n}" for n in range(1, 10)] + [f"identity, x-{n}" for n in range(40)]
+    count = 0
+    for index, path in enumerate(paths * 2):
+        headers = {}
+        encoding = encodings[index % len(encodings)] if "BENCH-1MB" in path else None
+        if encoding:
+            headers["Accept-Encoding"] = encoding
+        try:
+            with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=30) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            error.read()
+        count += 1
+    FILL_REQUESTS = count
 
 
 # --- the same log on PostgreSQL -------------------------------------------------------

@@ -49,6 +49,7 @@ def bench_env(**extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "APP_ENV": "production",
+        "SITE_URL": "http://127.0.0.1",  # the host wrk and the benchmarks ask for (any port)
         "SECRET_KEY": "bench-" + "x" * 40,
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
         "LOG_LEVEL": "WARNING",

@@ -38,7 +38,7 @@ def test_create_app_refuses_to_start_in_production_without_key(monkeypatch):
 
 def test_production_settings():
     settings = config.load({
-        "APP_ENV": "production", "SECRET_KEY": "k" * 40,
+        "APP_ENV": "production", "SECRET_KEY": "k" * 40, "SITE_URL": "https://foi.example.org",
         "SECRET_KEY_FALLBACKS": "old-key-1, old-key-2,", "FLASK_DEBUG": "1",
     })
     assert settings["SECRET_KEY_FALLBACKS"] == ["old-key-1", "old-key-2"]

@@ -77,8 +77,8 @@ def test_first_visit_shows_the_banner_first_in_body_and_sets_no_cookie(client, a
 
 
 def test_banner_return_path_keeps_the_query(client):
-    response = client.get("/?page=2&q=connect")
-    assert banner(response).select_one("input[name=return_to]")["value"] == "/?page=2&q=connect"
+    response = client.get("/foi?page=2&q=connect")
+    assert banner(response).select_one("input[name=return_to]")["value"] == "/foi?page=2&q=connect"
 
 
 def test_banner_not_on_the_cookies_page(client):
@@ -91,9 +91,9 @@ def test_banner_on_error_pages_too(client):
 
 @pytest.mark.parametrize("choice, state", [("accept", "accepted"), ("reject", "rejected")])
 def test_choice_without_javascript_redirects_back_with_confirmation(client, choice, state):
-    response = choose(client, choice, "/?q=1")
+    response = choose(client, choice, "/foi?q=1")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/?q=1"
+    assert response.headers["Location"] == "/foi?q=1"
     assert response.headers["Cache-Control"] == "no-store"
     cookies = set_cookies(response)
     consent_cookie = cookies["cookies_policy"][0]
@@ -102,7 +102,7 @@ def test_choice_without_javascript_redirects_back_with_confirmation(client, choi
     assert not consent_cookie["secure"]
     assert cookies["cookies_confirmation"][0]["max-age"] == "300"
 
-    page = client.get("/?q=1")
+    page = client.get("/foi?q=1")
     assert visible_messages(page) == [state]
     message = soup(page).select_one(f"[data-cookie-banner-message={state}]")
     assert message["role"] == "alert" and message["tabindex"] == "-1"
@@ -113,7 +113,7 @@ def test_choice_without_javascript_redirects_back_with_confirmation(client, choi
     assert hide.get_text(strip=True) == "Hide cookie message" and hide["type"] == "submit"
     # The page consumed the confirmation: it is deleted, and the next page has no banner.
     assert set_cookies(page)["cookies_confirmation"][0]["max-age"] == "0"
-    assert banner(client.get("/?q=1")) is None
+    assert banner(client.get("/foi?q=1")) is None
 
 
 def test_consent_cookie_is_secure_over_https(client):

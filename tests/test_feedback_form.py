@@ -333,6 +333,7 @@ def test_session_cookie_is_secure_in_production(tmp_path, monkeypatch):
 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("SITE_URL", "https://localhost")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
     app = create_app()
     cookie = app.test_client().get("/feedback", base_url="https://localhost").headers["Set-Cookie"]

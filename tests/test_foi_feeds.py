@@ -15,7 +15,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.fixture
 def client(tmp_path):
-    app = make_app(tmp_path)
+    # Absolute links come from SITE_URL, not from the host the test client asks for.
+    app = make_app(tmp_path, SITE_URL="https://foi.example.org")
     load_shipped(app)
     return app.test_client()
 
@@ -28,7 +29,7 @@ def test_atom_feed_is_valid_newest_first(client):
     assert feed.tag == f"{ATOM}feed"
     for required in ("id", "title", "updated", "author"):
         assert feed.find(f"{ATOM}{required}") is not None, required
-    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "http://localhost/foi.atom"
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "https://foi.example.org/foi.atom"
     entries = feed.findall(f"{ATOM}entry")
     assert len(entries) == 10
     published = [entry.findtext(f"{ATOM}published") for entry in entries]
@@ -36,7 +37,7 @@ def test_atom_feed_is_valid_newest_first(client):
     for entry in entries:
         for required in ("id", "title", "updated", "summary"):
             assert entry.findtext(f"{ATOM}{required}"), required
-        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith("http://localhost/foi/")
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith("https://foi.example.org/foi/")
     seed = entries[-1]
     assert seed.findtext(f"{ATOM}title") == f"The decision to buy and use the CONNECT IT system ({SEED})"
     assert seed.findtext(f"{ATOM}updated") == "2023-08-14T00:00:00Z"
@@ -47,8 +48,8 @@ def test_atom_feed_is_valid_newest_first(client):
 def test_atom_takes_the_same_filters_as_the_log(client):
     feed = ET.fromstring(client.get("/foi.atom?topic=dogs-and-horses&sort=oldest").data)
     ids = [entry.findtext(f"{ATOM}id") for entry in feed.findall(f"{ATOM}entry")]
-    assert ids == ["http://localhost/foi/FOI-NMC-25-000981", "http://localhost/foi/NMC-2024-0117"]  # always newest first
-    assert feed.find(f"{ATOM}link[@rel='alternate']").get("href") == "http://localhost/foi?topic=dogs-and-horses&sort=oldest"
+    assert ids == ["https://foi.example.org/foi/FOI-NMC-25-000981", "https://foi.example.org/foi/NMC-2024-0117"]  # always newest first
+    assert feed.find(f"{ATOM}link[@rel='alternate']").get("href") == "https://foi.example.org/foi?topic=dogs-and-horses&sort=oldest"
 
 
 def test_log_json_is_the_same_result_set(client):
@@ -59,9 +60,9 @@ def test_log_json_is_the_same_result_set(client):
     result = body["results"][0]
     assert result["reference"] == "NMC-2024-0342"
     assert result["outcome"] == {"id": "disclosed-in-full", "label": "Disclosed in full"}
-    assert result["url"] == "http://localhost/foi/NMC-2024-0342"
+    assert result["url"] == "https://foi.example.org/foi/NMC-2024-0342"
     assert result["updated"] == "2024-06-03"
-    assert body["links"]["html"] == "http://localhost/foi?q=hovercraft"
+    assert body["links"]["html"] == "https://foi.example.org/foi?q=hovercraft"
     everything = json.loads(client.get("/foi.json").data)
     assert [r["reference"] for r in everything["results"]][0] == "FOI-NMC-25-000981"
     assert everything["total"] == 10 and everything["links"]["next"] is None
@@ -75,7 +76,7 @@ def test_one_response_as_json(client):
     assert [a["questions"] for a in body["answers"]] == [[1], [2, 3]]
     assert "MOPAC - Met Integrated Policing System(MiPS) Full Business Case" in body["answers"][0]["text"]
     attachment = json.loads(client.get("/foi/NMC-2024-0117.json").data)["attachments"][0]
-    assert attachment["url"] == "http://localhost/foi/NMC-2024-0117/NMC-2024-0117-dog-costs.csv"
+    assert attachment["url"] == "https://foi.example.org/foi/NMC-2024-0117/NMC-2024-0117-dog-costs.csv"
     assert attachment["size"] == 134 and attachment["kind"] == "CSV"
 
 

@@ -112,7 +112,8 @@ def test_attachments_are_served_with_their_type(client):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-1.4")
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
     assert client.get("/foi/NMC-2024-0342/missing.pdf").status_code == 404
     assert client.get("/foi/NMC-2024-0117/NMC-2024-0342-hovercraft-policy.pdf").status_code == 404
 

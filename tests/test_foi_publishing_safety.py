@@ -82,7 +82,7 @@ def test_an_attachment_is_served_from_what_the_import_recorded(app, runner, tmp_
     os.symlink("/etc/passwd", folder / "attachments" / "x.txt")
     response = app.test_client().get("/foi/TEST-0001/x.txt")
     assert response.status_code == 200 and response.get_data() == b"the published text\n"
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 # --- ownership: a folder's responses are its own ------------------------------------------

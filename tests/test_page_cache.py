@@ -26,9 +26,12 @@ def test_second_request_is_served_from_cache(app, client):
 def test_key_includes_query_encoding_and_scheme(app, client):
     renders = RenderCounter(app)
     client.get("/")
-    client.get("/?a=1")
+    client.get("/foi?q=a")
     client.get("/", headers={"Accept-Encoding": "gzip"})
     client.get("/", base_url="https://localhost")
+    assert renders.count == 4
+    # Another spelling of the same choice of encoding is the same entry.
+    client.get("/", headers={"Accept-Encoding": "deflate, gzip;q=0.9"})
     assert renders.count == 4
     https = client.get("/", base_url="https://localhost")
     assert "Strict-Transport-Security" in https.headers
@@ -87,7 +90,7 @@ def test_bounded_and_can_be_turned_off(tmp_path):
     app = make_app(tmp_path, PAGE_CACHE_ENTRIES=2)
     client = app.test_client()
     for n in range(5):
-        client.get(f"/?n={n}")
+        client.get(f"/foi?q={n}")
     assert len(app.extensions["page_cache"]) == 2
 
     off = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
@@ -102,3 +105,58 @@ def test_head_and_post_are_not_cached(app, client):
     client.post("/")
     assert len(app.extensions["page_cache"]) == 0
     assert soup(client.get("/")).select_one("h1")
+
+
+def test_bounded_in_bytes(tmp_path):
+    """Pages are kept until their bytes reach PAGE_CACHE_BYTES; then the oldest go."""
+    limit = 400_000
+    app = make_app(tmp_path, PAGE_CACHE_BYTES=limit)
+    client = app.test_client()
+    cache = app.extensions["page_cache"]
+    for n in range(60):
+        assert client.get(f"/foi?q=word{n}").status_code == 200
+        assert cache.bytes <= limit
+    assert 0 < len(cache) < 60
+    assert cache.bytes > limit // 2  # the bound is what stops it, not a count
+
+
+def test_one_entry_larger_than_a_sixteenth_is_not_kept():
+    from webapp.page_cache import BoundedStore
+
+    store = BoundedStore(max_entries=100, max_bytes=16_000)
+    assert store.put("small", ("200 OK", [], b"x" * 100))
+    assert not store.put("huge", ("200 OK", [], b"x" * 2_000))
+    assert store.get("huge") is None and store.get("small") is not None
+
+
+def test_parameters_a_page_does_not_read_redirect_to_its_address(app, client):
+    renders = RenderCounter(app)
+    cache = app.extensions["page_cache"]
+    for n in range(50):
+        response = client.get(f"/?junk={n}")
+        assert response.status_code == 308
+        assert response.headers["Location"] == "/"
+    response = client.get("/foi?q=lighthouse&junk=1&page=2&utm_source=x")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/foi?q=lighthouse&page=2"
+    assert len(cache) == 0 and renders.count == 0
+    assert client.get("/", follow_redirects=True).status_code == 200
+    assert len(cache) == 1
+
+
+def test_the_redirect_stays_on_this_site_whatever_the_path(client):
+    for path in ("//evil.example/?junk=1", "/%2F%2Fevil.example?junk=1", "///evil.example?x=1"):
+        response = client.get(path)
+        location = response.headers.get("Location", "")
+        assert not location.startswith("//") and "://" not in location, (path, location)
+
+
+def test_a_cache_hit_deletes_analytics_cookies_sent_without_consent(app, client):
+    client.get("/")  # stored
+    client.set_cookie("_ga", "GA1.1.123.456")
+    renders = RenderCounter(app)
+    hit = client.get("/")
+    assert renders.count == 0  # a hit
+    deleted = [c for c in hit.headers.getlist("Set-Cookie") if c.startswith("_ga=")]
+    assert deleted and all("Expires=Thu, 01 Jan 1970" in c or "Max-Age=0" in c for c in deleted)
+    assert len(app.extensions["page_cache"]) == 1  # served from the cache, not rendered

@@ -87,12 +87,16 @@ def free_port() -> int:
 
 def test_the_production_snippet_works(tmp_path):
     lines = production_snippet()
-    assert len(lines) == 2 and all("SECRET_KEY=..." in line and "DATABASE_URL=postgresql://..." in line for line in lines)
+    assert len(lines) == 2 and all(
+        "SECRET_KEY=..." in line and "SITE_URL=https://..." in line and "DATABASE_URL=postgresql://..." in line
+        for line in lines
+    )
     env = {key: value for key, value in clean_env(tmp_path).items() if key != "DATABASE_URL"}
     url = f"sqlite:///{tmp_path / 'production.sqlite3'}"
     port = free_port()
     commands = [
         line.replace("SECRET_KEY=...", f"SECRET_KEY={secrets.token_hex(32)}").replace("DATABASE_URL=postgresql://...", f"DATABASE_URL={url}")
+        .replace("SITE_URL=https://...", f"SITE_URL=http://127.0.0.1:{port}")
         .replace("--bind 0.0.0.0:8000", f"--bind 127.0.0.1:{port}")
         for line in lines
     ]

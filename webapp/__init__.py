@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from webapp import assets, config, errors, security
+from webapp import assets, config, errors, security, sqlite_file
 from webapp.extensions import compress, csrf, db, limiter
 from webapp.page_cache import PageCache
 from webapp.quick_exit import settings as quick_exit_settings
@@ -39,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     ])
 
     db.init_app(app)
+    sqlite_file.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
@@ -91,7 +92,7 @@ def layout_context() -> dict:
 def wrap_wsgi(app: Flask) -> None:
     """Page cache, then static files, then security headers on everything, then the proxy fix."""
     cache_entries = 0 if app.config["DEBUG"] else app.config["PAGE_CACHE_ENTRIES"]
-    page_cache = PageCache(app.wsgi_app, max_entries=cache_entries)
+    page_cache = PageCache(app.wsgi_app, max_entries=cache_entries, max_bytes=app.config["PAGE_CACHE_BYTES"])
     app.extensions["page_cache"] = page_cache
 
     def is_hashed(_path, url):

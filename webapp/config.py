@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import os
 import secrets
+
+import click
+from gunicorn.errors import AppImportError
 from datetime import date
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 PRODUCTION_NAMES = {"production", "prod"}
+# Every name APP_ENV (or FLASK_ENV) may have: a typo must not start the site in development mode.
+ENVIRONMENTS = ("development", "dev", "test", "testing", *sorted(PRODUCTION_NAMES))
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:5000"
+DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 # When this site's accessibility statement was written and last checked against the
 # site (the quality gates in tests/quality/ are what it reports on).
@@ -24,8 +32,21 @@ STATEMENT_PREPARED = date(2026, 11, 29)
 STATEMENT_REVIEWED = date(2026, 11, 29)
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or invalid: the app refuses to start."""
+class ConfigError(click.ClickException, AppImportError, RuntimeError):
+    """A setting is missing or invalid: the app refuses to start.
+
+    The message names the setting and the form it takes. The bases make each way of
+    starting the site print that one line and stop, without a traceback: ``flask ...``
+    prints a ClickException as ``Error: <message>``; a gunicorn worker prints an
+    AppImportError as its message and the master stops ("App failed to load");
+    gunicorn ``--preload`` prints a RuntimeError as ``Error: <message>``."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -65,6 +86,28 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed, upper: bool = False) -> str:
+    raw = env.get(name, "").strip() or default
+    value = raw.upper() if upper else raw.lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return value
+
+
+def _storage_uri(env: Mapping[str, str], name: str, default: str) -> str:
+    """A storage address Flask-Limiter understands (memory://, redis://host:6379/0, ...)."""
+    from limits.storage import SCHEMES
+
+    raw = env.get(name, "").strip() or default
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme not in SCHEMES:
+        raise ConfigError(f"{name} must be an address such as memory:// or redis://HOST:6379/0, got {raw!r}")
+    return raw
+
+
 def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
@@ -92,8 +135,68 @@ def _date(env: Mapping[str, str], name: str, default: date) -> date:
 
 
 def app_env(env: Mapping[str, str]) -> str:
-    """The environment name: APP_ENV, else FLASK_ENV, else development."""
-    return (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
+    """The environment name: APP_ENV, else FLASK_ENV, else development; one of ENVIRONMENTS."""
+    name = "APP_ENV" if env.get("APP_ENV", "").strip() else "FLASK_ENV"
+    value = (env.get(name) or "development").strip().lower()
+    if value not in ENVIRONMENTS:
+        raise ConfigError(f"{name} must be one of {', '.join(ENVIRONMENTS)}, got {value!r}")
+    return value
+
+
+def site_url(env: Mapping[str, str], production: bool) -> str:
+    """SITE_URL: the site's public address (scheme and host, e.g. https://foi.example.org),
+    the only source of absolute links. Required in production."""
+    raw = env.get("SITE_URL", "").strip()
+    if not raw:
+        if production:
+            raise ConfigError("SITE_URL must be set when APP_ENV is production: the public address, "
+                              "such as https://foi.example.org")
+        return DEVELOPMENT_SITE_URL
+    form = "an address such as https://foi.example.org (http or https, a host, no path or query)"
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"SITE_URL must be {form}, got {raw!r}") from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/")
+            or parts.query or parts.fragment or parts.username or parts.password
+            or any(ch.isspace() or ord(ch) < 0x20 for ch in raw)):
+        raise ConfigError(f"SITE_URL must be {form}, got {raw!r}")
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+
+
+def database_url(env: Mapping[str, str]) -> str:
+    """DATABASE_URL, checked at start-up so a typo names the setting."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return default_database_url()
+    form = "sqlite:///PATH or postgresql://USER@HOST[:PORT]/DATABASE"
+    try:
+        parsed = make_url(raw)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"DATABASE_URL must be {form}, got something else") from None
+    if parsed.drivername not in DATABASE_SCHEMES:
+        raise ConfigError(f"DATABASE_URL must be {form}, got the scheme {parsed.drivername!r}")
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database:
+            raise ConfigError(f"DATABASE_URL must be {form}: the SQLite address names no file")
+    elif not parsed.host or not parsed.database:
+        raise ConfigError(f"DATABASE_URL must be {form}: the PostgreSQL address needs a host and a database")
+    return raw
+
+
+def trusted_hosts(env: Mapping[str, str], url: str) -> list[str]:
+    """The hosts the site answers in production: SITE_URL's, plus TRUSTED_HOSTS (a comma
+    list, e.g. an internal name a health check uses)."""
+    extra = _list(env.get("TRUSTED_HOSTS"))
+    for host in extra:
+        if any(ch in "/:@\\" or ch.isspace() for ch in host):
+            raise ConfigError(f"TRUSTED_HOSTS must be host names separated by commas, got {host!r}")
+    hosts = [urlsplit(url).hostname, *extra]
+    return hosts
 
 
 DEVELOPMENT_KEY_FILE = "secret_key"
@@ -152,6 +255,7 @@ def load(env: Mapping[str, str] | None = None) -> dict:
     elif production and len(secret_key) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters in production")
 
+    public_url = site_url(env, production)
     proxy_fix = _int(env, "PROXY_FIX", 0)
     analytics = analytics_settings(env)
     organisation = env.get("ORGANISATION_NAME", "").strip() or "Example Police Service"
@@ -172,7 +276,11 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "TESTING": False,
         "SECRET_KEY": secret_key,
         "SECRET_KEY_FALLBACKS": _list(env.get("SECRET_KEY_FALLBACKS")),
-        "DATABASE_URL": env.get("DATABASE_URL", "").strip() or default_database_url(),
+        "DATABASE_URL": database_url(env),
+        # Absolute links (feeds, redirects) are built from this, never from the request's Host.
+        "SITE_URL": public_url,
+        # In production any other Host gets the 400 page (Flask checks request.host against this).
+        "TRUSTED_HOSTS": trusted_hosts(env, public_url) if production else None,
         "ORGANISATION_NAME": organisation,
         "SERVICE_NAME": env.get("SERVICE_NAME", "").strip() or "Freedom of information responses",
         "CONTACT_URL": env.get("CONTACT_URL", "").strip() or "mailto:foi@example.org",
@@ -191,9 +299,11 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "PROXY_FIX": proxy_fix,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
         "PAGE_CACHE_ENTRIES": _int(env, "PAGE_CACHE_ENTRIES", 1024),
+        # Bytes of rendered pages each worker keeps (bodies, headers, keys); 0 turns the cache off.
+        "PAGE_CACHE_BYTES": _int(env, "PAGE_CACHE_BYTES", 32 * 1024 * 1024),
         "FOI_CONTENT_DIR": env.get("FOI_CONTENT_DIR", "").strip() or str(PROJECT_ROOT / "content" / "foi"),
         "FOI_VERSION_TTL": _float(env, "FOI_VERSION_TTL", 1.0),
-        "LOG_LEVEL": (env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        "LOG_LEVEL": _choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
         # Cookie consent (webapp/consent/): raising the version asks everyone again.
         "COOKIE_POLICY_VERSION": _int(env, "COOKIE_POLICY_VERSION", 1, minimum=1),
         **analytics,
@@ -202,7 +312,7 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "FEEDBACK_MIN_FILL_SECONDS": _int(env, "FEEDBACK_MIN_FILL_SECONDS", 3),
         # Flask-Limiter: counters in this process by default; a shared Redis
         # (redis://host:6379/0) when several instances or workers must share them.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "RATELIMIT_STORAGE_URI": _storage_uri(env, "RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "").strip() or "foi",
         "RATELIMIT_HEADERS_ENABLED": True,
         # If the limiter's storage is down, feedback keeps working: Flask-Limiter logs a

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_request_context, render_template, request
 from markupsafe import escape
@@ -148,6 +149,19 @@ def handle_http_exception(error: HTTPException):
     return render_error(error.code, headers)
 
 
+def relative_location(response):
+    """After every request: a Location on this site is made relative. Werkzeug's own
+    redirects (``/foi//x`` → ``/foi/x``) are absolute, built from the request's Host
+    header; relative, they cannot send anyone to another host, whatever Host said."""
+    location = response.headers.get("Location")
+    if location:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc == request.host:
+            path = "/" + parts.path.lstrip("/")
+            response.headers["Location"] = path + (f"?{parts.query}" if parts.query else "")
+    return response
+
+
 def handle_unexpected(error: Exception):
     if is_database_unavailable(error):
         current_app.logger.error("database unavailable: %s", error.__class__.__name__, exc_info=error)
@@ -169,5 +183,6 @@ def is_database_unavailable(error: BaseException) -> bool:
 def init_app(app: Flask) -> None:
     configure_logging(app)
     app.before_request(assign_request_id)
+    app.after_request(relative_location)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -6,12 +6,14 @@
   serves every page and takes feedback; the feedback rate limit counts in each worker's
   memory until Redis is back (Flask-Limiter's in-memory fallback). Keep the instance in
   the pool; alert someone.
-- ``down`` (503): the database does not answer, so most pages and every feedback form
+- ``down`` (503): the database does not answer (or, on SQLite, is no longer the
+  configured file: see ``sqlite_file``), so most pages and every feedback form
   cannot be served. The load balancer takes the instance out of its pool.
 """
 
 from flask import Blueprint, current_app, jsonify
 
+from webapp import sqlite_file
 from webapp.extensions import db, limiter
 
 bp = Blueprint("health", __name__)
@@ -31,7 +33,7 @@ def redis_reachable() -> bool:
 
 @bp.get("/healthz")
 def healthz():
-    database = db.ping()
+    database = db.ping() and database_file_ok()
     redis = redis_reachable() if redis_configured() else None
     if not database:
         status = "down"
@@ -43,3 +45,16 @@ def healthz():
     response.status_code = 503 if status == "down" else 200
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def database_file_ok() -> bool:
+    """False when the SQLite file was deleted, replaced or cannot be written."""
+    try:
+        with db.engine.connect() as connection:
+            trouble = sqlite_file.problem(connection)
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+        current_app.logger.exception("database file check failed")
+        return False
+    if trouble:
+        current_app.logger.error("database unhealthy: %s", trouble)
+    return trouble is None

@@ -6,7 +6,19 @@ the finished response (status, headers, compressed body) keyed by everything tha
 change it: method, scheme, host, path, query string, Accept-Encoding, the values of the
 few cookies that pages read (``vary_cookies``) and the content version. Only complete
 ``200`` responses that set no cookie are kept. Each worker process has its own cache,
-bounded by ``PAGE_CACHE_ENTRIES`` (0 turns it off).
+bounded in bytes by ``PAGE_CACHE_BYTES`` (bodies, headers and keys counted; one entry
+may take at most a sixteenth of it) and in number by ``PAGE_CACHE_ENTRIES`` (0 turns it
+off).
+
+Each cacheable view declares the query parameters it reads (``@cacheable(params=...)``;
+bare ``@cacheable`` reads none). A request carrying any other parameter is redirected to
+the same address without it, so junk parameters can never multiply the entries. The key
+uses the response encoding the request would get (br, gzip or none), not the raw
+``Accept-Encoding`` header, for the same reason.
+
+A hit replays the stored headers plus whatever the ``hit_headers`` hooks add for this
+request (consent uses one to delete analytics cookies sent without consent, exactly as
+a miss would).
 """
 
 from __future__ import annotations
@@ -15,49 +27,96 @@ import threading
 from collections import OrderedDict
 from functools import wraps
 from http.cookies import SimpleCookie
-from typing import Callable, Hashable
+from typing import Callable, Hashable, Iterable
+from urllib.parse import quote, urlencode
 
-from flask import request
+from flask import redirect, request
+# Flask-Compress's own choice of algorithm (pinned version), so the key matches what it sends.
+from flask_compress.flask_compress import _choose_algorithm
 
 STORE_FLAG = "webapp.page_cache.store"
 MAX_KEY_PART = 512
+# The algorithms create_app gives Flask-Compress (COMPRESS_ALGORITHM).
+COMPRESSED = ("br", "gzip")
+ENTRY_OVERHEAD = 512  # bytes counted per entry for the tuple, the dict slot and the key
 
 
-def cacheable(view: Callable) -> Callable:
+def cacheable(view: Callable | None = None, *, params: Iterable[str] = ()) -> Callable:
     """Mark a view's response as safe to replay to anyone with the same cache key.
 
-    The view must depend only on the request's path, query string, the registered
-    ``vary_cookies`` and the content version: never on the session.
+    The view must depend only on the request's path, the query parameters named in
+    ``params``, the registered ``vary_cookies`` and the content version: never on the
+    session. A request with any other parameter is redirected (308, a relative address)
+    to the same path with only the parameters the view reads.
     """
+    reads = frozenset(params)
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        request.environ[STORE_FLAG] = True
-        return view(*args, **kwargs)
+    def decorate(function: Callable) -> Callable:
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            unread = [name for name in request.args if name not in reads]
+            if unread:
+                kept = [(name, value) for name, value in request.args.items(multi=True) if name in reads]
+                query = urlencode(kept)
+                # Relative, and never starting with "//": it cannot leave the site.
+                path = "/" + quote(request.path.lstrip("/"), safe="/")
+                return redirect(path + (f"?{query}" if query else ""), 308)
+            request.environ[STORE_FLAG] = True
+            return function(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def entry_size(key, value) -> int:
+    """Roughly what an entry costs in memory: its bytes, its strings, and an overhead."""
+    size = ENTRY_OVERHEAD
+    for part in (key, value):
+        for item in part if isinstance(part, tuple) else (part,):
+            if isinstance(item, (bytes, str)):
+                size += len(item)
+            elif isinstance(item, (list, tuple)):
+                size += sum(len(a) + len(b) for a, b in item if isinstance(a, str) and isinstance(b, str))
+    return size
 
 
 class BoundedStore:
-    """A thread-safe mapping that keeps at most ``max_entries``, dropping the oldest."""
+    """A thread-safe mapping that keeps at most ``max_entries`` and ``max_bytes`` (as
+    measured by ``size``), dropping the oldest. An entry over ``max_bytes // 16`` is not
+    kept at all: one huge page must not push out everything else."""
 
-    def __init__(self, max_entries: int):
+    def __init__(self, max_entries: int, max_bytes: int | None = None, size: Callable = entry_size):
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = size
+        self.bytes = 0
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key):
-        return self._entries.get(key)
+        return self._entries.get(key, (None, 0))[0]
 
-    def put(self, key, value) -> None:
+    def put(self, key, value) -> bool:
+        cost = self.size(key, value) if self.max_bytes is not None else 0
+        if self.max_bytes is not None and cost > self.max_bytes // 16:
+            return False
         with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._entries[key] = (value, cost)
+            self.bytes += cost
+            while self._entries and (len(self._entries) > self.max_entries
+                                     or (self.max_bytes is not None and self.bytes > self.max_bytes)):
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.bytes -= dropped
+        return True
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -66,15 +125,21 @@ class BoundedStore:
 class PageCache:
     """WSGI middleware serving stored responses for :func:`cacheable` views."""
 
-    def __init__(self, app, max_entries: int, version: Callable[[], object] = lambda: None):
+    def __init__(self, app, max_entries: int, version: Callable[[], object] = lambda: None,
+                 max_bytes: int = 32 * 1024 * 1024):
         self.app = app
-        self.max_entries = max_entries
+        self.max_entries = max_entries if max_bytes else 0
         self.version = version
         self.vary_cookies: set[str] = set()
         # Paths whose page also depends on something else in the request: a function of
         # the WSGI environ giving that part of the key (as small as the page needs).
         self.vary_by_path: dict[str, Callable[[dict], Hashable]] = {}
-        self._entries = BoundedStore(max_entries)
+        self.hit_headers: list[Callable[[dict], list[tuple[str, str]]]] = []
+        self._entries = BoundedStore(max_entries, max_bytes)
+
+    @property
+    def bytes(self) -> int:
+        return self._entries.bytes
 
     def clear(self) -> None:
         self._entries.clear()
@@ -102,7 +167,7 @@ class PageCache:
             environ.get("HTTP_HOST", ""),
             environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_ACCEPT_ENCODING", ""),
+            response_encoding(environ.get("HTTP_ACCEPT_ENCODING", "")),
         )
         if any(len(part) > MAX_KEY_PART for part in parts):
             return None
@@ -119,7 +184,8 @@ class PageCache:
         entry = self._entries.get(key)
         if entry is not None:
             status, headers, body = entry
-            start_response(status, list(headers))
+            extra = [header for hook in self.hit_headers for header in hook(environ)]
+            start_response(status, list(headers) + extra)
             return [body]
 
         captured: dict = {}
@@ -141,3 +207,12 @@ class PageCache:
         if status.startswith("200") and not any(name.lower() == "set-cookie" for name, _ in headers):
             self._entries.put(key, (status, list(headers), body))
         return [body]
+
+
+def response_encoding(accept_encoding: str) -> str:
+    """The encoding a response to this ``Accept-Encoding`` gets (br, gzip or identity),
+    chosen by Flask-Compress's own rule, so that spelling the header differently never
+    makes a new cache entry."""
+    if not accept_encoding:
+        return "identity"
+    return _choose_algorithm(COMPRESSED, accept_encoding[:MAX_KEY_PART]) or "identity"

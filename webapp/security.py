@@ -73,6 +73,9 @@ class SecurityHeaders:
             ("X-Content-Type-Options", "nosniff"),
             ("Permissions-Policy", PERMISSIONS_POLICY),
             ("Cross-Origin-Opener-Policy", "same-origin"),
+            # frame-ancestors for browsers that predate it, and for any response (an
+            # attachment) whose own Content-Security-Policy replaces the site's.
+            ("X-Frame-Options", "DENY"),
         ]
         self.names = {name.lower() for name, _ in self.headers}
 

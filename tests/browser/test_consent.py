@@ -69,7 +69,7 @@ def test_banner_comes_before_the_skip_link_in_tab_order(page):
 
 @pytest.mark.parametrize("choice, state", [("Accept", "accepted"), ("Reject", "rejected")])
 def test_choice_with_javascript_needs_no_reload_and_focuses_the_confirmation(page, choice, state):
-    page.goto("/?q=connect")
+    page.goto("/foi?q=connect")
     page.evaluate("window.__notReloaded = true")
     page.get_by_role("button", name=f"{choice} additional cookies").click()
     confirmation = message(page, state)
@@ -96,10 +96,10 @@ def test_choice_with_javascript_needs_no_reload_and_focuses_the_confirmation(pag
 
 @pytest.mark.parametrize("choice, state", [("Accept", "accepted"), ("Reject", "rejected")])
 def test_choice_without_javascript_posts_and_returns_to_the_page(no_js_page, choice, state):
-    no_js_page.goto("/?q=connect")
+    no_js_page.goto("/foi?q=connect")
     no_js_page.get_by_role("button", name=f"{choice} additional cookies").click()
     no_js_page.wait_for_load_state()
-    assert no_js_page.url.endswith("/?q=connect")
+    assert no_js_page.url.endswith("/foi?q=connect")
     assert message(no_js_page, state).is_visible()
     assert not message(no_js_page, "question").is_visible()
     assert cookie_names(no_js_page) == {"cookies_policy"}  # the confirmation cookie was consumed
@@ -107,7 +107,7 @@ def test_choice_without_javascript_posts_and_returns_to_the_page(no_js_page, cho
 
     message(no_js_page, state).get_by_role("button", name="Hide cookie message").click()
     no_js_page.wait_for_load_state()
-    assert no_js_page.url.endswith("/?q=connect")
+    assert no_js_page.url.endswith("/foi?q=connect")
     assert banner(no_js_page).count() == 0
 
 
@@ -153,7 +153,7 @@ def test_server_error_on_post_shows_the_error(page):
 
 
 def test_change_settings_on_the_cookies_page(any_page):
-    any_page.goto("/?from=here")
+    any_page.goto("/foi?q=here")
     any_page.get_by_role("link", name="View cookies").click()
     any_page.wait_for_load_state()
     assert any_page.get_by_role("group", name="Do you want to allow cookies that measure your website use?") \
@@ -177,7 +177,7 @@ def test_change_settings_on_the_cookies_page(any_page):
 
     notification.get_by_role("link", name="Go back to the page you were looking at").click()
     any_page.wait_for_load_state()
-    assert any_page.url.endswith("/?from=here")
+    assert any_page.url.endswith("/foi?q=here")
     assert banner(any_page).count() == 0
     assert cookie_names(any_page) == {"cookies_policy"}
 

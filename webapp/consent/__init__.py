@@ -21,7 +21,9 @@ def init_app(app: Flask) -> None:
 
 def vary_page_cache(app: Flask) -> None:
     """Called once the page cache exists: key cached pages by the consent cookies, and
-    the cookies page also by the way back it shows."""
+    the cookies page also by the way back it shows; delete stray analytics cookies on a
+    cache hit as on a miss."""
     page_cache = app.extensions["page_cache"]
     page_cache.vary_cookies.update(VARY_COOKIES)
     page_cache.vary_by_path[visitor.COOKIES_PAGE] = visitor.cookies_page_key
+    page_cache.hit_headers.append(lambda environ: visitor.stray_cookie_headers(app, environ))

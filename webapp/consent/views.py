@@ -73,7 +73,7 @@ def render_cookies_page(choices: dict[str, bool], errors: dict[str, str], return
 
 
 @bp.get("/cookies")
-@cacheable
+@cacheable(params=("return_to",))
 def cookies_page():
     """Depends only on the consent cookies and the way back (both in the page cache's key);
     the confirmation after saving is never stored, as the page deletes its cookie."""

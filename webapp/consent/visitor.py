@@ -12,6 +12,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from flask import Request, Response, abort, current_app, g, request
+from werkzeug.http import parse_cookie
 
 from webapp.consent import analytics, policy
 from webapp.security import content_security_policy, is_safe_local_path, local_path_or
@@ -184,6 +185,20 @@ def after_request(response: Response) -> Response:
     if html:
         response.vary.add("Cookie")
     return response
+
+
+def stray_cookie_headers(app, environ) -> list[tuple[str, str]]:
+    """For a page replayed from the page cache: the same expired ``Set-Cookie`` headers
+    :func:`after_request` sends for analytics cookies that arrived without consent."""
+    names = parse_cookie(environ.get("HTTP_COOKIE", "")).keys()
+    if not any((cookie := policy.registered(name)) and cookie.category == policy.ANALYTICS for name in names):
+        return []
+    with app.request_context(environ):
+        if allows(policy.ANALYTICS):
+            return []
+        response = Response()
+        expire_analytics_cookies(response)
+        return [("Set-Cookie", value) for value in response.headers.getlist("Set-Cookie")]
 
 
 def _sets(response: Response, name: str) -> bool:

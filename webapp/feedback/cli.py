@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 
 from webapp.feedback import store
 from webapp.security import spreadsheet_safe
+from webapp.text import clean_text
 
 feedback_cli = AppGroup("feedback", help="Beta feedback: export it, count it, delete old feedback.")
 
@@ -40,8 +41,9 @@ def as_record(entry: store.Feedback) -> dict:
         "submitted_at": entry.submitted_at.isoformat(timespec="seconds"),
         "rating": entry.rating,
         "rating_label": store.RATINGS[entry.rating],
-        "improvement": entry.improvement,
-        "page": entry.page or "",
+        # Rows stored before control characters were removed at input lose them here.
+        "improvement": clean_text(entry.improvement, multiline=True),
+        "page": clean_text(entry.page or ""),
         "browser": entry.user_agent_family,
         "javascript": "on" if entry.js_enabled else "off",
     }

@@ -28,6 +28,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from webapp.feedback.store import MAX_IMPROVEMENT, RATINGS
 from webapp.security import local_path_or
+from webapp.text import clean_text
 
 RATING_REQUIRED = "Select how you felt about this site"
 IMPROVEMENT_TOO_LONG = f"Your feedback must be {MAX_IMPROVEMENT:,} characters or fewer"
@@ -35,8 +36,10 @@ TOKEN_SALT = "feedback-form-token"
 
 
 def normalise_newlines(value: str | None) -> str:
-    """Browsers send CRLF; the character count (and people) count a line break as one."""
-    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Browsers send CRLF; the character count (and people) count a line break as one.
+    Control characters go (newlines and tabs stay), so the stored row, the page shown
+    again and both export formats hold the same text."""
+    return clean_text(value or "", multiline=True).strip()
 
 
 def one_of_the_ratings(_form, field) -> None:

@@ -1,7 +1,8 @@
 """Where feedback lives: the ``feedback`` table and everything that reads or writes it.
 
 What is stored is what staff need and no more: the rating, the improvement text with
-e-mail addresses and UK phone numbers replaced, the page the person came from, when,
+e-mail addresses, UK phone numbers, payment card numbers, National Insurance numbers and
+UK postcodes replaced (see :func:`redact`), the page the person came from, when,
 the browser family (never the full user agent string) and whether JavaScript was on.
 Each form carries a one-time submission id (unique in the table), so a double click,
 a refresh or a back-and-resubmit stores one row.
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp import sqlite_file
 from webapp.database import Base
 from webapp.extensions import db
 
@@ -82,9 +84,44 @@ UK_PHONE = re.compile(
 )
 
 
+# 13 to 19 digits, optionally in groups split by spaces or dashes: a payment card number
+# when the Luhn check digit is right (so an ordinary long number survives).
+CARD_CANDIDATE = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
+# National Insurance number: two letters, three pairs of digits, A-D; spaces optional.
+NI_NUMBER = re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.IGNORECASE)
+# A full UK postcode (outward and inward code; GIR 0AA too), any case, the space optional.
+UK_POSTCODE = re.compile(
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
+    r" ?[0-9][ABD-HJLNP-UW-Z]{2})\b",
+    re.IGNORECASE,
+)
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _card(match: re.Match) -> str:
+    digits = re.sub(r"[ -]", "", match.group())
+    return "[card number]" if luhn_valid(digits) else match.group()
+
+
 def redact(text: str) -> str:
-    """Replace e-mail addresses with ``[email]`` and UK phone numbers with ``[phone]``."""
-    return UK_PHONE.sub("[phone]", EMAIL.sub("[email]", text))
+    """Replace what identifies a person or pays for something: e-mail addresses
+    (``[email]``), payment card numbers that pass the Luhn check (``[card number]``),
+    UK phone numbers (``[phone]``), National Insurance numbers (``[NI number]``) and
+    UK postcodes (``[postcode]``). Cards go before phones: a card is the longer number."""
+    text = EMAIL.sub("[email]", text)
+    text = CARD_CANDIDATE.sub(_card, text)
+    text = UK_PHONE.sub("[phone]", text)
+    text = NI_NUMBER.sub("[NI number]", text)
+    return UK_POSTCODE.sub("[postcode]", text)
 
 
 # Order matters: Edge and Opera also say Chrome; Chrome also says Safari.
@@ -139,8 +176,13 @@ def save(submission: Submission, now: datetime | None = None) -> bool:
     try:
         # A Core INSERT: one statement, without the ORM's unit-of-work bookkeeping.
         session.execute(insert(Feedback), [row])
+        # About to commit, but to the file the site is configured to use? An open SQLite
+        # connection writes on into a deleted or replaced file, and nobody reads it again.
+        trouble = sqlite_file.problem(session.connection())
+        if trouble:
+            session.rollback()
+            raise StoreError(f"feedback was not stored: {trouble}")
         session.commit()
-        return True
     except IntegrityError as error:
         session.rollback()
         if _already_stored(submission.submission_id):
@@ -149,6 +191,7 @@ def save(submission: Submission, now: datetime | None = None) -> bool:
     except SQLAlchemyError as error:
         session.rollback()
         raise StoreError("feedback could not be written") from error
+    return True
 
 
 def _already_stored(submission_id: str) -> bool:

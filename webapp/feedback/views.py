@@ -7,6 +7,8 @@ Post/Redirect/Get; a repeat of the same form (same one-time id) is stored once.
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
@@ -58,13 +60,16 @@ class BlankForms:
     """The empty form, rendered once per page address and filled with fresh tokens.
 
     Rendering the form through the macros costs a few milliseconds; only its two tokens
-    change between visitors. The page is rendered with placeholders, kept under the page
-    cache's key for this request (address, query string, the cookies pages vary on, the
-    content version: everything the page shows) and each GET swaps in a new CSRF token
-    and one-time form token. Nothing is kept when the page cache is off."""
+    change between visitors. The page is rendered once with a marker where each token
+    goes and kept as the pieces between the markers, under the page cache's key for this
+    request (address, query string, the cookies pages vary on, the content version:
+    everything the page shows); each GET joins the pieces with a new CSRF token and
+    one-time form token. The marker is random, made after the request arrived, so
+    nothing a visitor puts in the address can be mistaken for it; should a render not
+    hold each marker exactly once, in order, the form is rendered with real tokens and
+    nothing is kept. Nothing is kept
+    when the page cache is off."""
 
-    CSRF = "feedback-csrf-placeholder-3f9c2a"
-    TOKEN = "feedback-token-placeholder-8d41e7"
     MAX_ENTRIES = 256
 
     def __init__(self):
@@ -73,14 +78,30 @@ class BlankForms:
     def html(self, page: str) -> str:
         cache = current_app.extensions["page_cache"]
         key = cache.key(request.environ) if cache.max_entries else None
-        skeleton = self._skeletons.get(key) if key is not None else None
-        if skeleton is None:
-            blank = forms.FeedbackForm(formdata=None, data={"came_from": page, "js": "off"})
-            skeleton = form_html(blank, csrf_value=self.CSRF, form_token=self.TOKEN)
+        pieces = self._skeletons.get(key) if key is not None else None
+        if pieces is None:
+            pieces = self._render(page)
+            if pieces is None:  # the markers were not where expected: render for real
+                return form_html(forms.FeedbackForm(formdata=None, data={"came_from": page, "js": "off"}),
+                                 csrf_value=generate_csrf(), form_token=forms.issue_token())
             if key is not None:
-                self._skeletons.put(key, skeleton)
+                self._skeletons.put(key, pieces)
+        before, between, after = pieces
         # Both tokens are URL-safe base64 and dots: nothing to escape.
-        return skeleton.replace(self.CSRF, generate_csrf(), 1).replace(self.TOKEN, forms.issue_token(), 1)
+        return "".join((before, generate_csrf(), between, forms.issue_token(), after))
+
+    @staticmethod
+    def _render(page: str) -> tuple[str, str, str] | None:
+        csrf_marker, token_marker = (f"marker-{secrets.token_hex(16)}" for _ in range(2))
+        blank = forms.FeedbackForm(formdata=None, data={"came_from": page, "js": "off"})
+        html = form_html(blank, csrf_value=csrf_marker, form_token=token_marker)
+        if html.count(csrf_marker) != 1 or html.count(token_marker) != 1:
+            return None
+        before, rest = html.split(csrf_marker)
+        if token_marker not in rest:  # the form token comes after the CSRF token
+            return None
+        between, after = rest.split(token_marker)
+        return before, between, after
 
 
 @bp.record_once
@@ -136,6 +157,6 @@ def submit():
 
 
 @bp.get("/feedback/thank-you")
-@cacheable
+@cacheable(params=("from",))
 def thank_you():
     return render_template("feedback/thank_you.html", page=local_path_or(request.args.get("from"), fallback=""))

@@ -148,7 +148,7 @@ FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\
 TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 # Limits on the YAML front matter: a hostile file costs milliseconds, not seconds.
-MAX_FRONT_MATTER_BYTES = 512 * 1024
+MAX_FRONT_MATTER_BYTES = MAX_FILE_BYTES  # a response's answers live here: as large as the file may be
 MAX_YAML_DEPTH = 8          # the format needs 4 (answers: - questions: [1, 2])
 MAX_YAML_NODES = 20_000
 MAX_MESSAGE = 300           # characters of one problem's message

@@ -2,7 +2,8 @@
 
 :func:`parse` turns ``request.args`` into a :class:`LogQuery` and a list of errors in
 the GOV.UK error-summary shape. Whatever was typed is kept (``form``) so the page can
-show it again. Unknown parameters are ignored; a malformed page number means page 1.
+show it again, with control characters removed. Unknown parameters are ignored; a malformed
+page number means page 1. :data:`PARAMETERS` names every parameter the log reads.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from webapp.foi.content import OUTCOMES
+from webapp.text import clean_text
 
 MAX_QUERY = 200
 MAX_VALUES = 50
@@ -67,6 +69,9 @@ class ParsedQuery:
 
 
 DATE_FIELDS = {"published-from": "Published from", "published-to": "Published to"}
+# Every parameter the log and its feeds read; the page cache ignores the others.
+PARAMETERS = ("q", "topic", "outcome", "exemption", "sort", "page",
+              *(f"{name}-{part}" for name in DATE_FIELDS for part in ("day", "month", "year")))
 
 
 def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQuery:
@@ -77,13 +82,13 @@ def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQue
     def error(name: str, href: str, text: str) -> None:
         errors.append({"field": name, "href": f"#{href}", "text": text})
 
-    q = " ".join((args.get("q") or "").split())
+    q = " ".join(clean_text(args.get("q") or "").split())
     form["q"] = q
     if len(q) > MAX_QUERY:
         error("q", "q", f"Search terms must be {MAX_QUERY} characters or fewer")
 
     def choices(name: str, known, label: str, anchor: str) -> tuple[str, ...]:
-        values = [v for v in args.getlist(name) if v][:MAX_VALUES + 1]
+        values = [clean_text(v) for v in args.getlist(name)[:MAX_VALUES * 4] if v][:MAX_VALUES + 1]
         form[name] = values
         if len(values) > MAX_VALUES:
             error(name, anchor, f"Select {MAX_VALUES} {label}s or fewer")
@@ -105,15 +110,13 @@ def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQue
     if start and end and end < start:
         error("published-to", "published-to-day", "Published to must be the same as or after published from")
 
-    sort = args.get("sort") or default_sort(q)
+    sort = clean_text(args.get("sort") or "") or default_sort(q)
     if sort not in SORTS:
         error("sort", "sort", "Select how to sort the responses from the list")
         sort = default_sort(q)
     form["sort"] = sort
 
-    page_text = (args.get("page") or "1").strip()
-    page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
-    page = max(page, 1)
+    page = read_page(args.get("page"))
 
     query = LogQuery(
         q=q[:MAX_QUERY], topics=chosen_topics, outcomes=chosen_outcomes, exemptions=chosen_exemptions,
@@ -122,31 +125,52 @@ def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQue
     return ParsedQuery(query=query, errors=errors, form=form)
 
 
+DATE_PART = {"day": re.compile(r"[0-9]{1,2}"), "month": re.compile(r"[0-9]{1,2}"), "year": re.compile(r"[0-9]{4}")}
+EARLIEST_YEAR = 1900
+
+
+def read_date(day: str, month: str, year: str, label: str) -> tuple[dt.date | None, str | None, str | None]:
+    """The one rule for a date typed as day, month and year: ``(date, None, None)`` or
+    ``(None, part to link to, message)``. Only ASCII digits count (``²`` and ``٣`` are
+    digits to ``str.isdigit`` but not to a person filling in a date), and every number is
+    bounded before it is used, so no value can overflow."""
+    parts = {"day": day, "month": month, "year": year}
+    missing = [part for part in ("day", "month", "year") if not parts[part]]
+    if missing:
+        return None, missing[0], f"{label} must include a {' and '.join(missing)}"
+    if not all(value.isascii() and value.isdigit() for value in parts.values()):
+        return None, "day", f"{label} must be a real date"
+    if not DATE_PART["year"].fullmatch(year):
+        return None, "year", "Year must include 4 numbers"
+    if not (DATE_PART["day"].fullmatch(day) and DATE_PART["month"].fullmatch(month)):
+        return None, "day", f"{label} must be a real date"
+    try:
+        value = dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None, "day", f"{label} must be a real date"
+    if value.year < EARLIEST_YEAR:
+        return None, "year", f"{label} must be after {EARLIEST_YEAR}"
+    return value, None, None
+
+
 def _date(args, name: str, label: str, form: dict, error) -> dt.date | None:
-    parts = {part: (args.get(f"{name}-{part}") or "").strip()[:10] for part in ("day", "month", "year")}
+    parts = {part: clean_text(args.get(f"{name}-{part}") or "").strip()[:10] for part in ("day", "month", "year")}
     form[name] = parts
     if not any(parts.values()):
         return None
-    missing = [part for part in ("day", "month", "year") if not parts[part]]
-    if missing:
-        error(name, f"{name}-{missing[0]}", f"{label} must include a {' and '.join(missing)}")
-        return None
-    if not all(value.isdigit() for value in parts.values()):
-        error(name, f"{name}-day", f"{label} must be a real date")
-        return None
-    year = int(parts["year"])
-    if len(parts["year"]) != 4:
-        error(name, f"{name}-year", "Year must include 4 numbers")
-        return None
-    try:
-        value = dt.date(year, int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        error(name, f"{name}-day", f"{label} must be a real date")
-        return None
-    if value.year < 1900:
-        error(name, f"{name}-year", f"{label} must be after 1900")
-        return None
+    value, part, message = read_date(parts["day"], parts["month"], parts["year"], label)
+    if message:
+        error(name, f"{name}-{part}", message)
     return value
+
+
+PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+def read_page(value: str | None) -> int:
+    """A page number: 1 to 999,999 in ASCII digits; anything else means page 1."""
+    text = (value or "").strip()
+    return max(int(text), 1) if PAGE_NUMBER.fullmatch(text) else 1
 
 
 def query_string(query: LogQuery, **changes) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, bindparam, text
 
 from webapp.foi.catalogue import facets
 from webapp.foi.query import LogQuery
+from webapp.foi.snippet import SCAN_CHARS, snippet
 
 PER_PAGE = 20
 START, STOP = "\x02", "\x03"
@@ -134,7 +135,7 @@ class SearchBackend:
             Hit(
                 id=row.id, reference=row.reference, title=_strip(row.title_marked),
                 title_html=highlighted(row.title_marked), summary_html=highlighted(row.summary_marked),
-                snippet_html=highlighted(row.snippet) if getattr(row, "snippet", None) else None,
+                snippet_html=_snippet_html(row, query),
                 published=_date(row.published), updated=_date(row.updated), outcome=row.outcome,
                 regime=row.regime,
             )
@@ -274,10 +275,11 @@ class SqliteSearch(SearchBackend):
         rows = connection.execute(self.statement(
             f"SELECT {self.COLUMNS}, highlight(foi_fts, 0, char(2), char(3)) AS title_marked, "
             f"highlight(foi_fts, 1, char(2), char(3)) AS summary_marked, "
-            f"snippet(foi_fts, 2, char(2), char(3), '…', 24) AS snippet "
+            # Not FTS5's snippet(): its time grows with the square of a word's occurrences.
+            f"substr(r.search_body, 1, :scan) AS snippet_source "
             f"FROM foi_fts CROSS JOIN foi_response r ON r.id = foi_fts.rowid "
             f"WHERE foi_fts MATCH :match AND foi_fts.rowid IN :ids", ["ids"]),
-            {"match": match, "ids": ids}).all()
+            {"match": match, "ids": ids, "scan": SCAN_CHARS}).all()
         return _in_order(rows, ids)
 
     def _browse(self, connection, query, limit, offset):
@@ -361,9 +363,11 @@ class PostgresSearch(SearchBackend):
             f"SELECT {self.COLUMNS}, "
             f"ts_headline('english', r.title, plainto_tsquery('english', :terms), :headline) AS title_marked, "
             f"ts_headline('english', r.summary, plainto_tsquery('english', :terms), :headline) AS summary_marked, "
-            f"ts_headline('english', r.search_body, plainto_tsquery('english', :terms), :snippet) AS snippet "
+            # ts_headline parses all it is given: give it a bounded part of the text.
+            f"ts_headline('english', left(r.search_body, :scan), plainto_tsquery('english', :terms), :snippet) AS snippet "
             f"FROM foi_response r WHERE r.id = ANY(:ids)"),
-            {"terms": params["terms"], "ids": ids, "headline": self.HEADLINE, "snippet": self.SNIPPET}).all()
+            {"terms": params["terms"], "ids": ids, "headline": self.HEADLINE, "snippet": self.SNIPPET,
+             "scan": SCAN_CHARS}).all()
         return _in_order(rows, ids)
 
     def _browse(self, connection, query, limit, offset):
@@ -404,6 +408,17 @@ def _in_order(rows, ids):
     """``rows`` (fetched by ``id IN ...``, in no particular order) in the order of ``ids``."""
     position = {response_id: index for index, response_id in enumerate(ids)}
     return sorted(rows, key=lambda row: position[row.id])
+
+
+def _snippet_html(row, query: LogQuery) -> Markup | None:
+    """The engine's snippet (PostgreSQL's ts_headline), or one built from the bounded
+    text SQLite returns (see snippet.py)."""
+    values = row._mapping
+    if "snippet_source" in values:
+        marked = snippet(values["snippet_source"], query.terms, START, STOP)
+    else:
+        marked = values.get("snippet")
+    return highlighted(marked) if marked else None
 
 
 def _strip(value: str) -> str:

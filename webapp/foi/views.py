@@ -17,13 +17,15 @@ from webapp.foi import feeds
 from webapp.foi.catalogue import facets
 from webapp.foi.content import OUTCOME_COLOURS, OUTCOMES, REGIMES, slugify
 from webapp.foi.models import FoiAttachment, FoiResponse
-from webapp.foi.query import SORTS, ParsedQuery, parse, query_string
+from webapp.foi.query import PARAMETERS, SORTS, ParsedQuery, parse, query_string
 from webapp.foi.search import RELEVANCE_LIMIT, backend_for
 from webapp.page_cache import cacheable
 
 bp = Blueprint("foi", __name__)
 
 DOWNLOAD_INLINE = {"application/pdf", "text/plain", "text/csv"}
+# An attachment runs nothing, loads nothing and is shown in no other site's frame.
+ATTACHMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 @bp.app_template_filter("file_size")
@@ -80,7 +82,7 @@ def parsed_query() -> tuple[ParsedQuery, object]:
 
 
 @bp.get("/foi")
-@cacheable
+@cacheable(params=PARAMETERS)
 def log():
     parsed, available = parsed_query()
     results = None if parsed.errors else backend_for(db.engine).search(parsed.query)
@@ -98,22 +100,22 @@ def _feed_query():
 
 
 @bp.get("/foi.atom")
-@cacheable
+@cacheable(params=PARAMETERS)
 def log_atom():
     query = _feed_query()
     page = backend_for(db.engine).search(replace(query, sort="newest"), per_page=50, page=1)
     rows = _rows([hit.id for hit in page.hits])
-    body = feeds.atom(rows, query, request.url_root.rstrip("/"), current_app.config)
+    body = feeds.atom(rows, query, current_app.config["SITE_URL"], current_app.config)
     return Response(body, mimetype="application/atom+xml")
 
 
 @bp.get("/foi.json")
-@cacheable
+@cacheable(params=PARAMETERS)
 def log_json():
     query = _feed_query()
     page = backend_for(db.engine).search(query)
     rows = _rows([hit.id for hit in page.hits])
-    body = feeds.log_json(rows, page, query, request.url_root.rstrip("/"))
+    body = feeds.log_json(rows, page, query, current_app.config["SITE_URL"])
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
 
 
@@ -121,7 +123,7 @@ def log_json():
 def log_csv():
     query = _feed_query()
     ids = backend_for(db.engine).all_ids(query)
-    root = request.url_root.rstrip("/")
+    root = current_app.config["SITE_URL"]
     engine = db.engine
 
     def rows():
@@ -169,7 +171,7 @@ def response(reference: str):
 
 def response_json(reference: str):
     row = find(reference) or abort(404)
-    root = request.url_root.rstrip("/")
+    root = current_app.config["SITE_URL"]
     return Response(json.dumps(feeds.response_record(row, root, full=True), ensure_ascii=False),
                     mimetype="application/json")
 
@@ -196,5 +198,5 @@ def attachment(reference: str, filename: str):
     disposition = "inline" if stored.media_type in DOWNLOAD_INLINE else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{stored.filename}"'
     response.headers["Cache-Control"] = "public, max-age=3600"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = ATTACHMENT_CSP
     return response
