@@ -230,7 +230,7 @@ class Cluster:
             instance.start(wait=False)
         for instance in self.instances:
             instance.wait_healthy(60)
-        self.balancer = LoadBalancer([i.address for i in self.instances], self.dir)
+        self.balancer = LoadBalancer([i.address for i in self.instances], self.dir, site_host="127.0.0.1")
         self.balancer.port = lb_port
         self.balancer.env["FOI_LISTEN"] = f"127.0.0.1:{lb_port}"
         self.balancer.start()

@@ -59,9 +59,11 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.05) -> floa
         time.sleep(interval)
 
 
-def http_status(url: str, timeout: float = 2.0) -> int:
+def http_status(url: str, timeout: float = 2.0, host: str | None = None) -> int:
+    """The status ``url`` answers, sent with ``host`` as its Host header when given."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
             return response.status
     except urllib.error.HTTPError as error:
@@ -329,16 +331,18 @@ class Instance:
 class LoadBalancer:
     """HAProxy from ``deploy/haproxy.cfg``, unchanged, listening on a free port."""
 
-    def __init__(self, servers: list[str], log_dir: Path):
+    def __init__(self, servers: list[str], log_dir: Path, site_host: str = "localhost"):
         if len(servers) != 3:
             raise ValueError("deploy/haproxy.cfg names three instances")
         self.port = free_port()
+        self.site_host = site_host
         self.socket = log_dir / "haproxy-admin.sock"
         self.log_path = log_dir / "haproxy.log"
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
             "FOI_LISTEN": f"127.0.0.1:{self.port}",
             "HAPROXY_ADMIN_SOCKET": str(self.socket),
+            "FOI_SITE_HOST": site_host,
             **{f"FOI_APP{number}": address for number, address in enumerate(servers, start=1)},
         }
         self.process: subprocess.Popen | None = None
@@ -354,7 +358,7 @@ class LoadBalancer:
                                         stdout=log, stderr=log)
         log.close()
         wait_until(lambda: self.process.poll() is None and self.socket.exists()
-                   and http_status(self.url + "/healthz") == 200, 30, "haproxy")
+                   and http_status(self.url + "/healthz", host=self.site_host) == 200, 30, "haproxy")
 
     def command(self, line: str) -> str:
         """One command on HAProxy's admin socket (the runtime API)."""

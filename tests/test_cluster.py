@@ -114,3 +114,39 @@ def test_sigterm_finishes_a_feedback_post_in_flight(tmp_path):
     with sqlite3.connect(tmp_path / "graceful.sqlite3") as stored:
         rows = stored.execute("SELECT rating, improvement FROM feedback").fetchall()
     assert rows == [(2, "Sent while the server stopped")]
+
+
+def test_a_production_instance_passes_the_load_balancers_health_check(tmp_path):
+    """In production an instance answers 400 to any host but SITE_URL's, so HAProxy's
+    health check from deploy/haproxy.cfg must name that host (FOI_SITE_HOST): otherwise
+    every instance fails its check and the whole site is out of the pool."""
+    require_programs()
+    from bench.services import Instance, LoadBalancer, http_status, wait_until
+
+    env = {**os.environ, "FLASK_APP": "webapp:create_app", "APP_ENV": "production",
+           "SECRET_KEY": "production-" + "s" * 40, "SITE_URL": "https://foi.example.org",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}", "LOG_LEVEL": "WARNING"}
+    subprocess.run([str(Path(sys.executable).parent / "flask"), "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    instance = Instance("production", env, tmp_path)
+    instance.start(wait=False)
+    balancer = None
+    try:
+        wait_until(lambda: http_status(instance.url + "/healthz", host="foi.example.org") == 200, 30,
+                   "the production instance")
+        assert http_status(instance.url + "/healthz") == 400, "production must refuse another host"
+        balancer = LoadBalancer([instance.address] * 3, tmp_path, site_host="foi.example.org")
+        balancer.start()
+        # HAProxy starts with its servers up; their checks decide within a few seconds.
+        wait_until(lambda: all(s["check_status"] in ("L7OK", "L7STS") for s in balancer.servers().values()),
+                   15, "HAProxy's first health checks")
+        time.sleep(2.5)  # past `fall 2` at `inter 1s`: a failing check would have taken them out
+        servers = balancer.servers()
+        assert {name: (s["status"], s["check_status"]) for name, s in servers.items()} == {
+            name: ("UP", "L7OK") for name in servers
+        }, balancer.read_log()
+        assert http_status(balancer.url + "/healthz", host="foi.example.org") == 200
+    finally:
+        if balancer:
+            balancer.stop()
+        instance.stop()
