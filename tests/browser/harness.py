@@ -74,6 +74,13 @@ def browser_type_launch_args(browser_type_launch_args):
 def watch(page, origin: str):
     """Collect everything on ``page`` that a clean page should never show."""
     page.problems = []
+    page.aborted = []  # (url, main-frame navigations when it was requested)
+    page.navigations = 0
+    started = {}
+
+    def on_navigated(frame):
+        if frame == page.main_frame:
+            page.navigations += 1
 
     def on_console(message):
         expected = getattr(page, "expected_statuses", set())
@@ -83,6 +90,7 @@ def watch(page, origin: str):
             page.problems.append(f"console {message.type}: {message.text}")
 
     def on_request(request):
+        started[request] = page.navigations
         if not request.url.startswith(("data:", "blob:", "about:")) and not request.url.startswith(origin):
             page.problems.append(f"off-site request: {request.url}")
 
@@ -96,22 +104,37 @@ def watch(page, origin: str):
     page.on("request", on_request)
     page.on("response", on_response)
     def on_request_failed(request):
-        # A test whose page leaves while still loading (a double submit, a quick exit) sets
-        # page.leaves_mid_load: the site's own assets abandoned with the page are expected.
-        if (getattr(page, "leaves_mid_load", False) and request.failure == "net::ERR_ABORTED"
-                and request.url.startswith(origin.rstrip("/") + "/static/dist/")):
+        # The site's own asset abandoned because the page went on to another document (a
+        # form sent, a link followed, a quick exit) while it was still loading: Chromium
+        # aborts the favicon or a stylesheet of the document it no longer shows. Judged at
+        # the end (see unexplained_aborts), as the navigation's event may come after this one.
+        if request.failure == "net::ERR_ABORTED" and request.url.startswith(origin.rstrip("/") + "/static/dist/"):
+            page.aborted.append((request.url, started.get(request, page.navigations)))
             return
         page.problems.append(f"request failed: {request.url} {request.failure}")
 
     page.on("requestfailed", on_request_failed)
+    page.on("framenavigated", on_navigated)
     return page
+
+
+def unexplained_aborts(page) -> list[str]:
+    """The site's own assets that were aborted with no navigation after they were asked
+    for: nothing took their page away, so their failure is a problem. A test whose page
+    leaves before the next document arrives (a quick exit held by the test) sets
+    ``page.leaves_mid_load``: its abandoned assets are expected too."""
+    if getattr(page, "leaves_mid_load", False):
+        return []
+    return [f"request failed: {url} net::ERR_ABORTED" for url, navigations in page.aborted
+            if navigations == page.navigations]
 
 
 @pytest.fixture
 def page(context, base_url):
     page = watch(context.new_page(), base_url)
     yield page
-    assert page.problems == [], "\n".join(page.problems)
+    problems = page.problems + unexplained_aborts(page)
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.fixture
@@ -120,7 +143,7 @@ def no_js_page(browser, base_url):
     page = watch(context.new_page(), base_url)
     page.javascript_disabled = True
     yield page
-    problems = page.problems
+    problems = page.problems + unexplained_aborts(page)
     context.close()
     assert problems == [], "\n".join(problems)
 

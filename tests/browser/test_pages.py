@@ -109,3 +109,19 @@ def test_page_loads_only_same_origin_compressed_assets(page, base_url):
     for response in assets:
         assert response.url.startswith(base_url)
         assert response.headers.get("content-encoding") in {"br", "gzip"}, response.url
+
+
+def test_an_aborted_asset_is_a_problem_unless_the_page_went_on(page):
+    """The harness forgives the site's own asset abandoned because the page moved on to
+    another document, and nothing else: the same abort with no navigation is reported."""
+    from tests.browser.harness import unexplained_aborts
+
+    page.route("**/static/dist/*.css", lambda route: route.abort("aborted"))
+    page.goto("/")
+    reported = unexplained_aborts(page)
+    assert reported and all(p.startswith("request failed: ") and p.endswith(".css net::ERR_ABORTED") for p in reported)
+    page.get_by_role("link", name="FOI responses").first.click()
+    page.wait_for_load_state("load")
+    page.unroute("**/static/dist/*.css")
+    page.goto("/")  # a navigation after both aborts: both were abandoned with their pages
+    assert unexplained_aborts(page) == []
