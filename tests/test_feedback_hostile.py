@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -65,10 +67,25 @@ def replace_file(path):
     os.rename(copy, path)
 
 
-def make_read_only(path):
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.chmod(path + suffix, 0o444)
+@contextmanager
+def read_only(path):
+    """The database file cannot be written, even by root (which ignores permission bits):
+    mode 0444 for others, and the immutable attribute when running as root (CI does)."""
+    files = [path + suffix for suffix in ("", "-wal", "-shm") if os.path.exists(path + suffix)]
+    for name in files:
+        os.chmod(name, 0o444)
+    immutable = os.geteuid() == 0
+    if immutable:
+        made = subprocess.run(["chattr", "+i", path], capture_output=True, text=True)
+        if made.returncode != 0:
+            pytest.skip(f"root ignores permission bits and chattr +i failed here: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", path], check=True)
+        for name in files:
+            os.chmod(name, 0o644)
 
 
 @pytest.mark.parametrize("damage", [remove_file, replace_file])
@@ -92,13 +109,13 @@ def test_a_vanished_or_replaced_database_file_is_never_thanked_for(app, client, 
         assert stored == [("Again",)]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write a read-only file: the permission check cannot be seen")
 def test_an_unwritable_database_file_is_a_technical_problem(app, client):
     hidden = open_form(client)
-    make_read_only(database_file(app))
-    response = send(client, hidden, rating="2", improvement="Keep")
-    assert_kept_with_the_technical_problem(response, "Keep")
-    assert client.get("/healthz").status_code == 503
+    with read_only(database_file(app)):
+        response = send(client, hidden, rating="2", improvement="Keep")
+        assert_kept_with_the_technical_problem(response, "Keep")
+        assert client.get("/healthz").status_code == 503
+    assert rows(app) == []
 
 
 def test_a_database_that_refuses_writes_keeps_the_answers(app, client):
