@@ -63,7 +63,7 @@ def test_banner_comes_before_the_skip_link_in_tab_order(page):
     for _ in range(5):
         page.keyboard.press("Tab")
         seen.append(" ".join(page.evaluate("document.activeElement.textContent").split()))
-    # The quick exit's "Leave this site" link is first of all (issue 7), then the banner.
+    # The quick exit's "Leave this site" link is first of all, then the banner.
     assert seen == ["Emergency Leave this site", "Accept additional cookies", "Reject additional cookies", "View cookies", "Skip to main content"]
 
 
