@@ -165,6 +165,53 @@ def test_very_broad_searches_fall_back_to_newest_first(search_app, monkeypatch):
     assert search(search_app, q="lighthouse", sort="relevance").sort == "relevance"
 
 
+def test_relevance_is_affordable_by_the_matches_before_filters(search_app, monkeypatch):
+    """Both engines decide on the words' matches before filters (as the page says), so
+    the same filtered search is in the same order on either."""
+    from webapp.foi import search as search_module
+
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 1)  # the words match 2, the filter leaves 1
+    page = search(search_app, q="lighthouse", sort="relevance", published_to=dt.date(2024, 12, 31))
+    assert (page.total, page.sort, page.relevance_dropped) == (1, "newest", True)
+    assert [hit.reference for hit in page.hits] == ["REL-TITLE"]
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 2)
+    page = search(search_app, q="lighthouse", sort="relevance", published_to=dt.date(2024, 12, 31))
+    assert (page.total, page.sort, page.relevance_dropped) == (1, "relevance", False)
+
+
+@pytest.mark.parametrize("filters", [
+    {},
+    {"outcomes": ("refused", "disclosed-in-full")},
+    {"topics": ("drones", "custody"), "published_from": dt.date(2020, 1, 1)},
+])
+def test_text_pages_are_the_same_whichever_index_leads(search_app, monkeypatch, filters):
+    """A text search is paged either by walking the date index (many match) or by sorting
+    the matches from the search index: every page, both orders, the same answer and total."""
+    from webapp.foi.cli import sample_documents
+
+    documents, problems = sample_documents(300)
+    assert not problems
+    with search_app.app_context():
+        publish(db.engine, documents)
+
+    def every_page(sort):
+        first = search(search_app, q="fictional", sort=sort, **filters)
+        pages = [first] + [search(search_app, q="fictional", sort=sort, page=n, **filters)
+                           for n in range(2, first.pages + 2)]
+        return first.total, [hit.reference for page in pages for hit in page.hits]
+
+    monkeypatch.setattr(PostgresSearch, "WALK_ROWS", 10**9)
+    monkeypatch.setattr(SqliteSearch, "DENSE", 0.0)
+    walked = {sort: every_page(sort) for sort in ("newest", "oldest")}
+    monkeypatch.setattr(PostgresSearch, "WALK_ROWS", 0)
+    monkeypatch.setattr(SqliteSearch, "DENSE", 2.0)
+    sorted_ = {sort: every_page(sort) for sort in ("newest", "oldest")}
+    assert walked == sorted_
+    total, newest = walked["newest"]
+    assert total == len(newest) == len(set(newest)) > 20  # more than one page, none twice
+    assert walked["oldest"][1] == list(reversed(newest))
+
+
 def test_dense_matches_take_the_date_index_path(search_app, monkeypatch):
     """When most responses match, newest-first walks the date index (SQLite): same answer."""
     expected = references(search_app, q="fictional")

@@ -179,17 +179,19 @@ class SearchBackend:
         version = connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
         return facets(self.engine, version).published
 
-    def _text_search(self, connection, query, limit, offset):
-        """(total, rows of the page, the query as run): count, then rank the page."""
-        total = self._text_count(connection, query)
-        query = self.affordable(query, total)
-        rows = self._text_page(connection, query, total, limit, offset) if offset < total else []
-        return total, rows, query
+    WALK_ROWS = 5000  # rows a newest/oldest walk of the date index may read for a page
+
+    def _walk_is_cheaper(self, connection, total: int, limit: int, offset: int) -> bool:
+        """Walking the date index (checking each response) reads about
+        ``(offset + limit) × published / total`` rows; leading with the matches reads and
+        sorts them all. Walk while that estimate stays small."""
+        return total > 0 and (offset + limit) * self._published(connection) / total <= self.WALK_ROWS
 
     def _text_count(self, connection, query) -> int:
         raise NotImplementedError
 
-    def _text_page(self, connection, query, total, limit, offset):
+    def _text_search(self, connection, query, limit, offset):
+        """(total, rows of the page, the query as run)."""
         raise NotImplementedError
 
     def _ids(self, connection, query):
@@ -206,7 +208,6 @@ class SqliteSearch(SearchBackend):
     name = "sqlite-fts5"
     SOURCE = "FROM foi_fts CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = foi_fts.rowid"
     DENSE = 0.1  # share of all responses matched above which the date index leads
-    WALK_ROWS = 5000  # rows a newest/oldest walk of the date index may read for a page
 
     @staticmethod
     def match(query: LogQuery) -> str:
@@ -243,12 +244,6 @@ class SqliteSearch(SearchBackend):
         order = "foi_fts.rank" if query.effective_sort == "relevance" else self.order(query)
         return f"SELECT {columns} {self.SOURCE} WHERE {' AND '.join(['foi_fts MATCH :match', *clauses])} ORDER BY {order}"
 
-
-    def _walk_is_cheaper(self, connection, total: int, limit: int, offset: int) -> bool:
-        """Walking the date index (checking each response) reads about
-        ``(offset + limit) × published / total`` rows; leading with the matches reads and
-        sorts them all. Walk while that estimate stays small."""
-        return total > 0 and (offset + limit) * self._published(connection) / total <= self.WALK_ROWS
 
     def _text_search(self, connection, query, limit, offset):
         clauses, params, expanding = self._text_parts(query)
@@ -354,11 +349,10 @@ class PostgresSearch(SearchBackend):
             return "s.published ASC, s.response_id ASC"
         return "s.published DESC, s.response_id DESC"
 
-    def _text_where(self, query):
-        # Newest or oldest first, PostgreSQL walks the date index and checks each row:
-        # facets by primary key then, not as a set of every matching id.
-        clauses, params, expanding = self.filters(query, per_row=query.effective_sort != "relevance",
-                                                  row="s", key="response_id", published=False)
+    def _text_where(self, query, per_row: bool = False):
+        # per_row: a walk of the date index checks each row, facets by primary key.
+        clauses, params, expanding = self.filters(query, per_row=per_row, row="s", key="response_id",
+                                                  published=False)
         params["terms"] = " ".join(query.terms)
         return " AND ".join([self.MATCH, *clauses]), params, expanding
 
@@ -377,12 +371,50 @@ class PostgresSearch(SearchBackend):
             self.statement(f"SELECT count(*) FROM foi_search s WHERE {where}", expanding), params
         ).scalar_one()
 
-    def _text_page(self, connection, query, total, limit, offset):
+    def _text_search(self, connection, query, limit, offset):
+        """As on SQLite: without filters, count the matches, then page them (walking the
+        date index when many match); with filters, the page and the total in one pass.
+        Relevance is affordable by what the words match before filters, on both engines."""
+        filters = self.filters(query, published=False)[0]
+        if not filters:
+            total = self._text_count(connection, query)
+            query = self.affordable(query, total)
+            return total, self._text_rows(connection, query, self._page_ids(
+                connection, query, total, limit, offset) if offset < total else []), query
+        if query.effective_sort == "relevance":
+            query = self.affordable(query, self._text_count(connection, LogQuery(q=query.q)))
+        self._by_index(connection)
+        found = connection.execute(*self._sorted(query, limit, offset, with_total=True)).all()
+        total = found[0].total if found else self._text_count(connection, query)
+        return total, self._text_rows(connection, query, [row.response_id for row in found]), query
+
+    def _sorted(self, query, limit, offset, with_total=False):
+        """Every match from the indexes' bitmaps (words, outcome), then sorted: left alone,
+        the planner may walk the date index instead, reading thousands of vectors."""
         where, params, expanding = self._text_where(query)
-        # Rank and limit first; build headlines only for the rows shown.
-        ids = list(connection.execute(self.statement(
-            f"SELECT s.response_id FROM foi_search s WHERE {where} ORDER BY {self._order(query)} "
-            "LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).scalars())
+        order = self._order(query).replace("s.published", "m.published").replace("s.response_id", "m.response_id")
+        columns = "s.response_id, s.published"
+        if query.effective_sort == "relevance":
+            columns += ", ts_rank_cd(s.search_vector, plainto_tsquery('english', :terms)) AS rank"
+            order = "m.rank DESC, m.published DESC, m.response_id DESC"
+        total = ", count(*) OVER () AS total" if with_total else ""
+        sql = (f"WITH m AS MATERIALIZED (SELECT {columns} FROM foi_search s WHERE {where}) "
+               f"SELECT m.response_id{total} FROM m ORDER BY {order} LIMIT :limit OFFSET :offset")
+        return self.statement(sql, expanding), {**params, "limit": limit, "offset": offset}
+
+    def _page_ids(self, connection, query, total, limit, offset):
+        if query.effective_sort != "relevance" and self._walk_is_cheaper(connection, total, limit, offset):
+            # Many match: walk the date index, checking each row until the page is full.
+            where, params, expanding = self._text_where(query, per_row=True)
+            statement = self.statement(f"SELECT s.response_id FROM foi_search s WHERE {where} "
+                                       f"ORDER BY {self._order(query)} LIMIT :limit OFFSET :offset", expanding)
+            return list(connection.execute(statement, {**params, "limit": limit, "offset": offset}).scalars())
+        return list(connection.execute(*self._sorted(query, limit, offset)).scalars())
+
+    def _text_rows(self, connection, query, ids):
+        """The page's rows, headlines built for them only, in the order of ``ids``."""
+        if not ids:
+            return []
         rows = connection.execute(text(
             f"SELECT {self.COLUMNS}, "
             f"ts_headline('english', r.title, plainto_tsquery('english', :terms), :headline) AS title_marked, "
@@ -390,7 +422,7 @@ class PostgresSearch(SearchBackend):
             # ts_headline parses all it is given: give it a bounded part of the text.
             f"ts_headline('english', left(r.search_body, :scan), plainto_tsquery('english', :terms), :snippet) AS snippet "
             f"FROM foi_response r WHERE r.id = ANY(:ids)"),
-            {"terms": params["terms"], "ids": ids, "headline": self.HEADLINE, "snippet": self.SNIPPET,
+            {"terms": " ".join(query.terms), "ids": ids, "headline": self.HEADLINE, "snippet": self.SNIPPET,
              "scan": SCAN_CHARS}).all()
         return _in_order(rows, ids)
 
