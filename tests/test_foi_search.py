@@ -263,3 +263,29 @@ def test_the_whole_log_count_follows_imports(search_app, tmp_path):
     with search_app.app_context():
         publish(db.engine, [], keep_sources=set())
     assert search(search_app).total == 0
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"q": "lighthouse", "sort": "relevance"},
+    {"q": "lighthouse", "sort": "relevance", "published_from": dt.date(2020, 1, 1)},
+    {"q": "lighthouse", "sort": "relevance", "published_to": dt.date(2024, 12, 31)},
+    {"q": "lighthouse", "sort": "oldest"},
+    {"q": "police", "outcomes": ("disclosed-in-full", "refused")},
+])
+def test_the_export_lists_what_the_pages_show(search_app, monkeypatch, tmp_path, kwargs):
+    """The CSV export's ids are the pages' ids in the pages' order, on both engines,
+    including when relevance is dropped for matching too much before filters."""
+    from webapp.foi import search as search_module
+
+    older = tmp_path / "older"  # a third match, before 2020: the words match 3, the filter leaves 2
+    write(older, "old.md", meta(reference="REL-OLD", title="Old lighthouse", published="2019-03-01",
+                                received="2019-01-01", responded="2019-02-01"))
+    with search_app.app_context():
+        assert not import_path(db.engine, older).problems
+    for limit in (1, 2, 5000):
+        monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", limit)
+        first = search(search_app, **kwargs)
+        shown = [hit.id for n in range(1, first.pages + 1) for hit in search(search_app, page=n, **kwargs).hits]
+        with search_app.app_context():
+            assert backend_for(db.engine).all_ids(LogQuery(**kwargs)) == shown
+        assert len(shown) == first.total

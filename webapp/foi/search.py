@@ -451,7 +451,7 @@ class PostgresSearch(SearchBackend):
             clauses, params, expanding = self.filters(query)
             sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self.order(query)}"
             return list(connection.execute(self.statement(sql, expanding), params).scalars())
-        query = self.affordable(query, self._text_count(connection, query))
+        query = self.affordable(query, self._text_count(connection, LogQuery(q=query.q)))  # as SQLite
         clauses, params, expanding = self.filters(query, row="s", key="response_id", published=False)
         params["terms"] = " ".join(query.terms)
         sql = (f"SELECT s.response_id FROM foi_search s WHERE {' AND '.join([self.MATCH, *clauses])} "
