@@ -289,3 +289,29 @@ def test_the_export_lists_what_the_pages_show(search_app, monkeypatch, tmp_path,
         with search_app.app_context():
             assert backend_for(db.engine).all_ids(LogQuery(**kwargs)) == shown
         assert len(shown) == first.total
+
+
+def test_one_facet_counts_agree_with_the_matches_and_follow_imports(search_app):
+    """A browse by one topic or one exemption takes its count from the facets (per
+    content version): it must equal the responses listed, after an import too."""
+    from webapp.foi.catalogue import facets
+    from webapp.foi.cli import sample_documents
+
+    def check():
+        with search_app.app_context():
+            backend = backend_for(db.engine)
+            available = facets(db.engine, "test-" + str(db.engine.url))  # what the log offers
+            cases = [{"topics": (slug,)} for slug in available.topics]
+            cases += [{"exemptions": (section,)} for section in available.exemptions]
+            assert cases
+            for kwargs in cases:
+                page = backend.search(LogQuery(**kwargs))
+                assert page.total == len(backend.all_ids(LogQuery(**kwargs))) > 0, kwargs
+            return {tuple(k.items()): backend.search(LogQuery(**k)).total for k in cases}
+
+    before = check()
+    documents, _ = sample_documents(60)
+    with search_app.app_context():
+        publish(db.engine, documents)
+    after = check()
+    assert any(after[key] > count for key, count in before.items())

@@ -173,11 +173,26 @@ class SearchBackend:
             expanding), {**params, "limit": limit, "offset": offset}).all()
         return total, rows
 
+    def _facets(self, connection):
+        version = connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
+        return facets(self.engine, version)
+
     def _published(self, connection) -> int:
         """How many responses are published: counted once per content version, with the
         facets (a count reads the whole date index: 3 ms on SQLite, 13 ms on PostgreSQL at 100,000 responses)."""
-        version = connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
-        return facets(self.engine, version).published
+        return self._facets(connection).published
+
+    def _one_facet_total(self, connection, query: LogQuery) -> int | None:
+        """The count of a browse by one topic or one exemption and nothing else: the
+        facets count it per content version (published responses only), so the page
+        need not (PostgreSQL's count joined every published response: about 17 ms)."""
+        if query.q or query.outcomes or query.published_from or query.published_to:
+            return None
+        if len(query.topics) == 1 and not query.exemptions:
+            return self._facets(connection).topic_counts.get(query.topics[0], 0)
+        if len(query.exemptions) == 1 and not query.topics:
+            return self._facets(connection).exemption_counts.get(query.exemptions[0], 0)
+        return None
 
     WALK_ROWS = 5000  # rows a newest/oldest walk of the date index may read for a page
 
@@ -434,6 +449,8 @@ class PostgresSearch(SearchBackend):
         clauses, params, expanding = self.filters(query)
         if len(clauses) == 1:
             total = self._published(connection)
+        elif (one := self._one_facet_total(connection, query)) is not None:
+            total = one
         else:
             total = connection.execute(self.statement(
                 f"SELECT count(*) FROM foi_response r WHERE {' AND '.join(clauses)}", expanding), params).scalar_one()
