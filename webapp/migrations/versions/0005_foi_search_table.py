@@ -4,9 +4,9 @@
 id, the published date and outcome (for filters and the date order) and the weighted
 ``tsvector``, with a GIN index. A trigger on ``foi_response`` keeps it in step (as
 SQLite's triggers keep ``foi_fts``); deleting a response deletes its row (the foreign
-key). Counting a search that matches most responses then visits this table's few pages
-(about 4,000 at 100,000 responses) instead of every page of the wide ``foi_response``
-(about 21,000), and needs no ``is_published`` check. The generated column on
+key). Counting a search that matches most responses then visits this table's pages
+(about 10,000 at 100,000 responses, the vectors stored in the rows) instead of every
+page of the wide ``foi_response`` (about 21,000), and needs no ``is_published`` check. The generated column on
 ``foi_response`` it replaces is dropped. SQLite: nothing changes.
 
 Revision ID: 0005
