@@ -1,4 +1,4 @@
-"""Migration 0002 creates the right search index for each database, and reverses cleanly."""
+"""Migrations 0002 and 0005 create the right search index for each database, and reverse cleanly."""
 
 import pytest
 from alembic import command
@@ -28,12 +28,89 @@ def test_upgrade_creates_the_index_for_the_dialect_and_downgrade_removes_it(engi
             triggers = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
             assert triggers == {"foi_response_ai", "foi_response_ad", "foi_response_au"}
         else:
-            columns = {c["name"]: str(c["type"]) for c in inspect(engine).get_columns("foi_response")}
+            # The vector lives in the narrow table of published responses (0005), not in the wide rows.
+            assert "foi_search" in tables
+            assert "search_vector" not in {c["name"] for c in inspect(engine).get_columns("foi_response")}
+            columns = {c["name"]: str(c["type"]) for c in inspect(engine).get_columns("foi_search")}
             assert columns["search_vector"] == "TSVECTOR"
             index = connection.execute(text(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_foi_response_search'")).scalar_one()
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_foi_search_vector'")).scalar_one()
             assert "USING gin (search_vector)" in index
         assert connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar_one() == 0
     command.downgrade(alembic_config(engine), "0001")
     remaining = set(inspect(engine).get_table_names())
     assert not {t for t in remaining if t.startswith("foi_")}
+
+
+# --- 0005 on PostgreSQL: the narrow search table and the trigger that keeps it in step ----
+
+@pytest.fixture
+def pg_engine(postgres_url):
+    engine = build_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def add_response(connection, reference, title, published=True, outcome="disclosed-in-full", day="2024-05-01"):
+    return connection.execute(text(
+        "INSERT INTO foi_response (is_published, published, outcome, regime, received, responded, reference, "
+        "reference_key, fingerprint, imported_at, title, summary, source, search_body, document) VALUES "
+        "(:published, :day, :outcome, 'FOIA', :day, :day, :reference, :reference, 'f', now(), :title, "
+        "'A summary.', 'test.md', 'The request and the answers.', '{}') RETURNING id"),
+        {"published": published, "day": day, "outcome": outcome, "reference": reference, "title": title},
+    ).scalar_one()
+
+
+def found(connection, word) -> list[int]:
+    return sorted(connection.execute(text(
+        "SELECT response_id FROM foi_search WHERE search_vector @@ plainto_tsquery('english', :word)"),
+        {"word": word}).scalars())
+
+
+def test_0005_moves_existing_published_responses_into_the_search_table_and_back(pg_engine):
+    command.upgrade(alembic_config(pg_engine), "0004")
+    with pg_engine.begin() as connection:
+        shown = add_response(connection, "A-1", "Lighthouse keepers")
+        hidden = add_response(connection, "A-2", "Lighthouse budgets", published=False)
+    command.upgrade(alembic_config(pg_engine), "0005")
+    with pg_engine.connect() as connection:
+        rows = connection.execute(text("SELECT response_id, published, outcome FROM foi_search")).all()
+        assert [(row.response_id, str(row.published), row.outcome) for row in rows] == \
+            [(shown, "2024-05-01", "disclosed-in-full")]
+        assert found(connection, "lighthouses") == [shown]  # stemmed, as before
+        weights = connection.execute(text(
+            "SELECT search_vector::text FROM foi_search WHERE response_id = :id"), {"id": shown}).scalar_one()
+        assert "'lighthous':1A" in weights and "'summari':" in weights  # title weighted A
+    command.downgrade(alembic_config(pg_engine), "0004")
+    with pg_engine.connect() as connection:
+        assert "foi_search" not in inspect(pg_engine).get_table_names()
+        matched = connection.execute(text(
+            "SELECT id FROM foi_response WHERE search_vector @@ plainto_tsquery('english', 'lighthouse') ORDER BY id"
+        )).scalars().all()
+        assert matched == [shown, hidden]
+        assert connection.execute(text(
+            "SELECT count(*) FROM pg_proc WHERE proname = 'foi_search_sync'")).scalar_one() == 0
+
+
+def test_the_search_table_follows_every_change_to_a_response(pg_engine):
+    upgrade(pg_engine)
+    with pg_engine.begin() as connection:
+        first = add_response(connection, "B-1", "Kennels for police dogs")
+        draft = add_response(connection, "B-2", "Kennels in draft", published=False)
+    with pg_engine.begin() as connection:
+        assert found(connection, "kennel") == [first]
+        # Published later: it appears; retitled: the old words go, the new are found.
+        connection.execute(text("UPDATE foi_response SET is_published = TRUE WHERE id = :id"), {"id": draft})
+        connection.execute(text("UPDATE foi_response SET title = 'Horses of the mounted section', "
+                                "outcome = 'refused', published = '2025-01-02' WHERE id = :id"), {"id": first})
+    with pg_engine.begin() as connection:
+        assert found(connection, "kennel") == [draft]
+        assert found(connection, "horse") == [first]
+        row = connection.execute(text("SELECT published, outcome FROM foi_search WHERE response_id = :id"),
+                                 {"id": first}).one()
+        assert (str(row.published), row.outcome) == ("2025-01-02", "refused")
+        # Withdrawn: gone from the search table; deleted: gone too.
+        connection.execute(text("UPDATE foi_response SET is_published = FALSE WHERE id = :id"), {"id": first})
+        connection.execute(text("DELETE FROM foi_response WHERE id = :id"), {"id": draft})
+    with pg_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM foi_search")).scalar_one() == 0

@@ -165,6 +165,53 @@ def test_very_broad_searches_fall_back_to_newest_first(search_app, monkeypatch):
     assert search(search_app, q="lighthouse", sort="relevance").sort == "relevance"
 
 
+def test_relevance_is_affordable_by_the_matches_before_filters(search_app, monkeypatch):
+    """Both engines decide on the words' matches before filters (as the page says), so
+    the same filtered search is in the same order on either."""
+    from webapp.foi import search as search_module
+
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 1)  # the words match 2, the filter leaves 1
+    page = search(search_app, q="lighthouse", sort="relevance", published_to=dt.date(2024, 12, 31))
+    assert (page.total, page.sort, page.relevance_dropped) == (1, "newest", True)
+    assert [hit.reference for hit in page.hits] == ["REL-TITLE"]
+    monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 2)
+    page = search(search_app, q="lighthouse", sort="relevance", published_to=dt.date(2024, 12, 31))
+    assert (page.total, page.sort, page.relevance_dropped) == (1, "relevance", False)
+
+
+@pytest.mark.parametrize("filters", [
+    {},
+    {"outcomes": ("refused", "disclosed-in-full")},
+    {"topics": ("drones", "custody"), "published_from": dt.date(2020, 1, 1)},
+])
+def test_text_pages_are_the_same_whichever_index_leads(search_app, monkeypatch, filters):
+    """A text search is paged either by walking the date index (many match) or by sorting
+    the matches from the search index: every page, both orders, the same answer and total."""
+    from webapp.foi.cli import sample_documents
+
+    documents, problems = sample_documents(300)
+    assert not problems
+    with search_app.app_context():
+        publish(db.engine, documents)
+
+    def every_page(sort):
+        first = search(search_app, q="fictional", sort=sort, **filters)
+        pages = [first] + [search(search_app, q="fictional", sort=sort, page=n, **filters)
+                           for n in range(2, first.pages + 2)]
+        return first.total, [hit.reference for page in pages for hit in page.hits]
+
+    monkeypatch.setattr(PostgresSearch, "WALK_ROWS", 10**9)
+    monkeypatch.setattr(SqliteSearch, "DENSE", 0.0)
+    walked = {sort: every_page(sort) for sort in ("newest", "oldest")}
+    monkeypatch.setattr(PostgresSearch, "WALK_ROWS", 0)
+    monkeypatch.setattr(SqliteSearch, "DENSE", 2.0)
+    sorted_ = {sort: every_page(sort) for sort in ("newest", "oldest")}
+    assert walked == sorted_
+    total, newest = walked["newest"]
+    assert total == len(newest) == len(set(newest)) > 20  # more than one page, none twice
+    assert walked["oldest"][1] == list(reversed(newest))
+
+
 def test_dense_matches_take_the_date_index_path(search_app, monkeypatch):
     """When most responses match, newest-first walks the date index (SQLite): same answer."""
     expected = references(search_app, q="fictional")
@@ -216,3 +263,55 @@ def test_the_whole_log_count_follows_imports(search_app, tmp_path):
     with search_app.app_context():
         publish(db.engine, [], keep_sources=set())
     assert search(search_app).total == 0
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"q": "lighthouse", "sort": "relevance"},
+    {"q": "lighthouse", "sort": "relevance", "published_from": dt.date(2020, 1, 1)},
+    {"q": "lighthouse", "sort": "relevance", "published_to": dt.date(2024, 12, 31)},
+    {"q": "lighthouse", "sort": "oldest"},
+    {"q": "police", "outcomes": ("disclosed-in-full", "refused")},
+])
+def test_the_export_lists_what_the_pages_show(search_app, monkeypatch, tmp_path, kwargs):
+    """The CSV export's ids are the pages' ids in the pages' order, on both engines,
+    including when relevance is dropped for matching too much before filters."""
+    from webapp.foi import search as search_module
+
+    older = tmp_path / "older"  # a third match, before 2020: the words match 3, the filter leaves 2
+    write(older, "old.md", meta(reference="REL-OLD", title="Old lighthouse", published="2019-03-01",
+                                received="2019-01-01", responded="2019-02-01"))
+    with search_app.app_context():
+        assert not import_path(db.engine, older).problems
+    for limit in (1, 2, 5000):
+        monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", limit)
+        first = search(search_app, **kwargs)
+        shown = [hit.id for n in range(1, first.pages + 1) for hit in search(search_app, page=n, **kwargs).hits]
+        with search_app.app_context():
+            assert backend_for(db.engine).all_ids(LogQuery(**kwargs)) == shown
+        assert len(shown) == first.total
+
+
+def test_one_facet_counts_agree_with_the_matches_and_follow_imports(search_app):
+    """A browse by one topic or one exemption takes its count from the facets (per
+    content version): it must equal the responses listed, after an import too."""
+    from webapp.foi.catalogue import facets
+    from webapp.foi.cli import sample_documents
+
+    def check():
+        with search_app.app_context():
+            backend = backend_for(db.engine)
+            available = facets(db.engine, "test-" + str(db.engine.url))  # what the log offers
+            cases = [{"topics": (slug,)} for slug in available.topics]
+            cases += [{"exemptions": (section,)} for section in available.exemptions]
+            assert cases
+            for kwargs in cases:
+                page = backend.search(LogQuery(**kwargs))
+                assert page.total == len(backend.all_ids(LogQuery(**kwargs))) > 0, kwargs
+            return {tuple(k.items()): backend.search(LogQuery(**k)).total for k in cases}
+
+    before = check()
+    documents, _ = sample_documents(60)
+    with search_app.app_context():
+        publish(db.engine, documents)
+    after = check()
+    assert any(after[key] > count for key, count in before.items())
