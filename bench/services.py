@@ -59,6 +59,17 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.05) -> floa
         time.sleep(interval)
 
 
+def serves(process: subprocess.Popen, url: str, timeout: float = 60.0, host: str | None = None) -> bool:
+    """True once ``url`` answers 200; False if ``process`` (the server) exits first or
+    ``timeout`` seconds pass."""
+    try:
+        wait_until(lambda: process.poll() is not None or http_status(url, host=host) == 200, timeout, url,
+                   interval=0.2)
+    except ServiceError:
+        return False
+    return process.poll() is None
+
+
 def http_status(url: str, timeout: float = 2.0, host: str | None = None) -> int:
     """The status ``url`` answers, sent with ``host`` as its Host header when given."""
     request = urllib.request.Request(url, headers={"Host": host} if host else {})

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import time
 from xml.etree import ElementTree
 
 import pytest
@@ -385,34 +384,22 @@ def test_one_command_removes_every_sample(app, runner, tmp_path):
 def test_make_run_serves_even_when_a_file_fails(tmp_path):
     """The Makefile's run target: the import's problems are printed, the site starts."""
     import shutil
-    import socket
     import subprocess
-    import urllib.request
 
+    from bench.services import free_port, serves
     from webapp.config import PROJECT_ROOT
 
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     folder = copy_content(tmp_path)
     (folder / "broken.md").write_text("---\nreference: BROKEN-1\npublished: 2024-02-30\n---\nx\n", "utf-8")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "FOI_CONTENT_DIR": str(folder),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}"}
     server = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}"], cwd=PROJECT_ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/foi/NMC-2024-0117", timeout=2) as response:
-                    status = response.status
-                    break
-            except OSError:
-                time.sleep(0.3)
-        assert status == 200, server.poll()
+        assert serves(server, f"http://127.0.0.1:{port}/foi/NMC-2024-0117"), server.poll()
     finally:
         os.killpg(server.pid, 15)
         _, stderr = server.communicate(timeout=20)

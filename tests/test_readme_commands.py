@@ -15,11 +15,9 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
-import time
-import urllib.request
 
+from bench.services import free_port, serves
 from webapp.config import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text("utf-8")
@@ -79,12 +77,6 @@ def test_every_flask_command_in_the_readme_works_in_a_fresh_shell(tmp_path):
         assert "Traceback" not in output, f"{command}\n{output}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_production_snippet_works(tmp_path):
     lines = production_snippet()
     assert len(lines) == 2 and all(
@@ -107,19 +99,12 @@ def test_the_production_snippet_works(tmp_path):
     server = subprocess.Popen(["bash", "-c", commands[1]], cwd=PROJECT_ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        status, deadline = None, time.monotonic() + 60
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    status = response.status
-                    break
-            except OSError:
-                time.sleep(0.3)
+        answered = serves(server, f"http://127.0.0.1:{port}/healthz")
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
         _, stderr = server.communicate(timeout=30)
-    assert status == 200, stderr[-2000:]
+    assert answered, stderr[-2000:]
 
 
 def test_flask_finds_the_app_from_the_flaskenv(tmp_path):

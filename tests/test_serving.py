@@ -8,7 +8,6 @@ import http.client
 import multiprocessing
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, text
 
+from bench.services import free_port, serves
 from webapp import config
 from webapp.config import ConfigError
 
@@ -90,12 +90,6 @@ def test_production_ignores_the_development_key_and_refuses_to_start(tmp_path, m
 # Two real gunicorn workers ----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def fetch(port: int, method: str, path: str, headers: dict, body: bytes | None = None):
     """One request on a fresh connection: (status, headers, body)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
@@ -154,16 +148,8 @@ def two_workers(tmp_path):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if fetch(port, "GET", "/healthz", {})[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
-            time.sleep(0.2)
+        if not serves(process, f"http://127.0.0.1:{port}/healthz", timeout=30):
+            raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
         yield port, database, access_log
     finally:
         process.terminate()
