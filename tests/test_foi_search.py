@@ -179,6 +179,34 @@ def test_relevance_is_affordable_by_the_matches_before_filters(search_app, monke
     assert (page.total, page.sort, page.relevance_dropped) == (1, "relevance", False)
 
 
+def assert_same_pages_whichever_index_leads(search_app, monkeypatch, walk, sort, **criteria):
+    """Over 300 published responses, every page in both orders is the same, with the same
+    total, whether the backends are set (``walk``: class, attribute, value) to walk the
+    date index or (``sort``) to sort the matches."""
+    from webapp.foi.cli import sample_documents
+
+    documents, problems = sample_documents(300)
+    assert not problems
+    with search_app.app_context():
+        publish(db.engine, documents)
+
+    def every_page(order):
+        first = search(search_app, sort=order, **criteria)
+        pages = [first] + [search(search_app, sort=order, page=n, **criteria) for n in range(2, first.pages + 2)]
+        return first.total, [hit.reference for page in pages for hit in page.hits]
+
+    def both_orders(settings):
+        for backend, name, value in settings:
+            monkeypatch.setattr(backend, name, value)
+        return {order: every_page(order) for order in ("newest", "oldest")}
+
+    walked, sorted_ = both_orders(walk), both_orders(sort)
+    assert walked == sorted_
+    total, newest = walked["newest"]
+    assert total == len(newest) == len(set(newest)) > 20  # more than one page, none twice
+    assert walked["oldest"][1] == list(reversed(newest))
+
+
 @pytest.mark.parametrize("filters", [
     {},
     {"outcomes": ("refused", "disclosed-in-full")},
@@ -187,29 +215,11 @@ def test_relevance_is_affordable_by_the_matches_before_filters(search_app, monke
 def test_text_pages_are_the_same_whichever_index_leads(search_app, monkeypatch, filters):
     """A text search is paged either by walking the date index (many match) or by sorting
     the matches from the search index: every page, both orders, the same answer and total."""
-    from webapp.foi.cli import sample_documents
-
-    documents, problems = sample_documents(300)
-    assert not problems
-    with search_app.app_context():
-        publish(db.engine, documents)
-
-    def every_page(sort):
-        first = search(search_app, q="fictional", sort=sort, **filters)
-        pages = [first] + [search(search_app, q="fictional", sort=sort, page=n, **filters)
-                           for n in range(2, first.pages + 2)]
-        return first.total, [hit.reference for page in pages for hit in page.hits]
-
-    monkeypatch.setattr(PostgresSearch, "WALK_ROWS", 10**9)
-    monkeypatch.setattr(SqliteSearch, "DENSE", 0.0)
-    walked = {sort: every_page(sort) for sort in ("newest", "oldest")}
-    monkeypatch.setattr(PostgresSearch, "WALK_ROWS", 0)
-    monkeypatch.setattr(SqliteSearch, "DENSE", 2.0)
-    sorted_ = {sort: every_page(sort) for sort in ("newest", "oldest")}
-    assert walked == sorted_
-    total, newest = walked["newest"]
-    assert total == len(newest) == len(set(newest)) > 20  # more than one page, none twice
-    assert walked["oldest"][1] == list(reversed(newest))
+    assert_same_pages_whichever_index_leads(
+        search_app, monkeypatch, q="fictional", **filters,
+        walk=[(PostgresSearch, "WALK_ROWS", 10**9), (SqliteSearch, "DENSE", 0.0)],
+        sort=[(PostgresSearch, "WALK_ROWS", 0), (SqliteSearch, "DENSE", 2.0)],
+    )
 
 
 def test_dense_matches_take_the_date_index_path(search_app, monkeypatch):
@@ -229,26 +239,10 @@ def test_dense_matches_take_the_date_index_path(search_app, monkeypatch):
 def test_facet_pages_are_the_same_whichever_index_leads(search_app, monkeypatch, filters):
     """SQLite pages a topic or exemption either by walking the date index (many match, an
     early page) or by sorting the matches: every page, both orders, the same answer."""
-    from webapp.foi.cli import sample_documents
-
-    documents, problems = sample_documents(300)
-    assert not problems
-    with search_app.app_context():
-        publish(db.engine, documents)
-
-    def every_page(sort):
-        first = search(search_app, sort=sort, **filters)
-        pages = [first] + [search(search_app, sort=sort, page=n, **filters) for n in range(2, first.pages + 2)]
-        return first.total, [hit.reference for page in pages for hit in page.hits]
-
-    monkeypatch.setattr(SqliteSearch, "WALK_ROWS", 10**9)
-    walked = {sort: every_page(sort) for sort in ("newest", "oldest")}
-    monkeypatch.setattr(SqliteSearch, "WALK_ROWS", 0)
-    sorted_ = {sort: every_page(sort) for sort in ("newest", "oldest")}
-    assert walked == sorted_
-    total, newest = walked["newest"]
-    assert total == len(newest) == len(set(newest)) > 20  # more than one page, none twice
-    assert walked["oldest"][1] == list(reversed(newest))
+    assert_same_pages_whichever_index_leads(
+        search_app, monkeypatch, **filters,
+        walk=[(SqliteSearch, "WALK_ROWS", 10**9)], sort=[(SqliteSearch, "WALK_ROWS", 0)],
+    )
 
 
 def test_the_whole_log_count_follows_imports(search_app, tmp_path):
