@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import secrets
-
-import click
-from gunicorn.errors import AppImportError
 from datetime import date
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
+
+import click
+from gunicorn.errors import AppImportError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"

@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from webapp import sqlite_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -107,14 +109,18 @@ class Database:
             session.close()
 
     def ping(self) -> bool:
-        """True when a round trip to the database succeeds."""
+        """True when a round trip to the database succeeds and, on SQLite, the file it
+        reached is still the configured one and can be written (see ``sqlite_file``)."""
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
+                trouble = sqlite_file.problem(connection)
         except Exception:  # noqa: BLE001 - any failure means "not reachable"
             current_app.logger.exception("database ping failed")
             return False
-        return True
+        if trouble:
+            current_app.logger.error("database unhealthy: %s", trouble)
+        return trouble is None
 
 
 def alembic_config(engine: Engine):

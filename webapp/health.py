@@ -13,7 +13,6 @@
 
 from flask import Blueprint, current_app, jsonify
 
-from webapp import sqlite_file
 from webapp.extensions import db, limiter
 
 bp = Blueprint("health", __name__)
@@ -33,7 +32,7 @@ def redis_reachable() -> bool:
 
 @bp.get("/healthz")
 def healthz():
-    database = db.ping() and database_file_ok()
+    database = db.ping()
     redis = redis_reachable() if redis_configured() else None
     if not database:
         status = "down"
@@ -46,15 +45,3 @@ def healthz():
     response.headers["Cache-Control"] = "no-store"
     return response
 
-
-def database_file_ok() -> bool:
-    """False when the SQLite file was deleted, replaced or cannot be written."""
-    try:
-        with db.engine.connect() as connection:
-            trouble = sqlite_file.problem(connection)
-    except Exception:  # noqa: BLE001 - any failure means "not healthy"
-        current_app.logger.exception("database file check failed")
-        return False
-    if trouble:
-        current_app.logger.error("database unhealthy: %s", trouble)
-    return trouble is None

@@ -67,8 +67,7 @@ class BlankForms:
     one-time form token. The marker is random, made after the request arrived, so
     nothing a visitor puts in the address can be mistaken for it; should a render not
     hold each marker exactly once, in order, the form is rendered with real tokens and
-    nothing is kept. Nothing is kept
-    when the page cache is off."""
+    nothing is kept. Nothing is kept when the page cache is off."""
 
     MAX_ENTRIES = 256
 
