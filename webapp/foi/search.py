@@ -357,13 +357,15 @@ class PostgresSearch(SearchBackend):
     SNIPPET = "MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=\" … \", StartSel=\x02, StopSel=\x03"
     MATCH = "s.search_vector @@ plainto_tsquery('english', :terms)"
 
-    def _order(self, query: LogQuery) -> str:
+    def _order(self, query: LogQuery, row: str = "s", rank: str | None = None) -> str:
+        """ORDER BY for rows of ``foi_search`` under the alias ``row``; ``rank`` names an
+        already computed relevance (else it is computed from the row's vector)."""
         if query.effective_sort == "relevance":
-            return ("ts_rank_cd(s.search_vector, plainto_tsquery('english', :terms)) DESC, "
-                    "s.published DESC, s.response_id DESC")
+            rank = rank or f"ts_rank_cd({row}.search_vector, plainto_tsquery('english', :terms))"
+            return f"{rank} DESC, {row}.published DESC, {row}.response_id DESC"
         if query.effective_sort == "oldest":
-            return "s.published ASC, s.response_id ASC"
-        return "s.published DESC, s.response_id DESC"
+            return f"{row}.published ASC, {row}.response_id ASC"
+        return f"{row}.published DESC, {row}.response_id DESC"
 
     def _text_where(self, query, per_row: bool = False):
         # per_row: a walk of the date index checks each row, facets by primary key.
@@ -408,11 +410,10 @@ class PostgresSearch(SearchBackend):
         """Every match from the indexes' bitmaps (words, outcome), then sorted: left alone,
         the planner may walk the date index instead, reading thousands of vectors."""
         where, params, expanding = self._text_where(query)
-        order = self._order(query).replace("s.published", "m.published").replace("s.response_id", "m.response_id")
+        order = self._order(query, row="m", rank="m.rank")
         columns = "s.response_id, s.published"
         if query.effective_sort == "relevance":
             columns += ", ts_rank_cd(s.search_vector, plainto_tsquery('english', :terms)) AS rank"
-            order = "m.rank DESC, m.published DESC, m.response_id DESC"
         total = ", count(*) OVER () AS total" if with_total else ""
         sql = (f"WITH m AS MATERIALIZED (SELECT {columns} FROM foi_search s WHERE {where}) "
                f"SELECT m.response_id{total} FROM m ORDER BY {order} LIMIT :limit OFFSET :offset")
