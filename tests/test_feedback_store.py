@@ -8,6 +8,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import inspect
 
 from tests.conftest import make_app
@@ -45,9 +47,19 @@ def submission(**changes) -> store.Submission:
     ("see 01.FOI.23.031828 from 2023", "see 01.FOI.23.031828 from 2023"),
     ("on 01/02/2024 at 10:30, page 12", "on 01/02/2024 at 10:30, page 12"),
     ("Reference 123456789012", "Reference 123456789012"),
+    # Digits inside a longer word are part of an identifier, not a phone number.
+    ("session 07700900123abc", "session 07700900123abc"),
+    ("build 0161496000x2", "build 0161496000x2"),
 ])
 def test_redaction(text, expected):
     assert store.redact(text) == expected
+
+
+@given(st.from_regex(r"[0-9a-f]{32}", fullmatch=True))
+def test_identifiers_are_never_redacted(identifier):
+    """Hex identifiers (a uuid4().hex, a commit) pass through whole, whatever digits they start with."""
+    text = f"ticket {identifier} raised"
+    assert store.redact(text) == text
 
 
 @pytest.mark.parametrize("user_agent,family", [

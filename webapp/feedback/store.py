@@ -79,8 +79,10 @@ class Feedback(Base):
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # UK numbers: +44 / 0044 / 0, then 9 or 10 more digits with spaces, dashes or brackets
 # between them: 07700 900123, (020) 7946 0018, +44 (0)161 496 0000, 0044-1632-960001.
+# A number stands on its own: digits inside a longer word (an identifier such as
+# "0123456789abcdef") are not a phone number.
 UK_PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s*44\s*(?:\(0\)\s*)?|\(?0)(?:[\s()-]*\d){9,10}(?![\d])"
+    r"(?<![\w+])(?:(?:\+|00)\s*44\s*(?:\(0\)\s*)?|\(?0)(?:[\s()-]*\d){9,10}(?!\w)"
 )
 
 
