@@ -1,0 +1,92 @@
+"""Every page rendered on a miss: server CPU per request with the page cache off.
+
+Each page is served by gunicorn with the shipped configuration and
+``PAGE_CACHE_ENTRIES=0``, so every request renders; wrk drives it, and the CPU time
+(user + system) the gunicorn processes used is divided by the requests wrk completed.
+The ceiling (``bench.ceiling``: the same gunicorn configuration replaying that page's
+stored bytes) is measured the same way in the same run, so each page's figure is also
+given as a multiple of the ceiling's CPU per request, which holds on any machine.
+
+Targets (CPU per request, compression included; milliseconds on the reference machine,
+whose ceiling costs ``REFERENCE_CEILING_MS``): scaled by this run's ceiling against the
+reference, so a slower machine gets a proportionally larger allowance.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from urllib.parse import urlsplit
+
+from bench.feedback import server_cpu_seconds
+from bench.harness import BIN, ROOT, SERVER, bench_env, capture, ceiling, gunicorn
+
+# The ceiling's CPU per request under the shipped gunicorn configuration (gevent) on
+# the 2-core machine kind the targets are set for, measured 2026-11-30.
+REFERENCE_CEILING_MS = 0.13
+
+# (label, path, target ms of CPU per request on the reference machine)
+PAGES = [
+    ("home", "/", 2.0),
+    ("response", "/foi/01.FOI.23.031828", 3.0),
+    ("log", "/foi", 6.0),
+    ("search", "/foi?q=police", 6.0),
+    ("cookies", "/cookies", 3.0),
+    ("feedback", "/feedback", 3.0),
+]
+ACCEPT = {"Accept-Encoding": "br, gzip"}
+
+
+def wrk_requests(url: str, seconds: int) -> tuple[int, str]:
+    """Requests completed by wrk (-t2 -c16, brotli accepted) and any error line."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: `make bench` installs Debian's wrk")
+    finished = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "-H", "Accept-Encoding: br, gzip", url],
+        check=True, capture_output=True, text=True,
+    )
+    match = re.search(r"(\d+) requests in", finished.stdout)
+    if not match:
+        raise RuntimeError(f"wrk report not understood for {url}:\n{finished.stdout}{finished.stderr}")
+    errors = re.search(r"(Socket errors:.*|Non-2xx or 3xx responses:.*)", finished.stdout)
+    return int(match.group(1)), errors.group(1).strip() if errors else ""
+
+
+def cpu_per_request(url: str, seconds: int) -> tuple[float, str]:
+    netloc = urlsplit(url).netloc
+    before = server_cpu_seconds(netloc)
+    requests, errors = wrk_requests(url, seconds)
+    used = server_cpu_seconds(netloc) - before
+    return used * 1000 / max(requests, 1), errors
+
+
+def run(seconds: int = 20) -> bool:
+    env = bench_env(PAGE_CACHE_ENTRIES="0")
+    for command in (["db", "upgrade"], ["foi", "import"]):
+        subprocess.run([str(BIN / "flask"), "--app", "webapp:create_app", *command],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+    per_page = max(2, seconds // 4)
+    print(f"Pages on a miss (PAGE_CACHE_ENTRIES=0), {SERVER}, wrk -t2 -c16 {per_page} s each, "
+          "CPU per request of the server processes")
+    met = True
+    with gunicorn("webapp:create_app()", env) as base:
+        for label, path, target_ms in PAGES:
+            url = base + path
+            stored = capture(url)
+            with ceiling(stored, env) as ceiling_url:
+                wrk_requests(ceiling_url + "/", 1)  # warm-up
+                ceiling_ms, _ = cpu_per_request(ceiling_url + "/", per_page)
+            wrk_requests(url, 1)  # warm-up: templates compiled in every worker
+            page_ms, errors = cpu_per_request(url, per_page)
+            allowed = target_ms * ceiling_ms / REFERENCE_CEILING_MS
+            ok = page_ms <= allowed and not errors
+            met &= ok
+            print(f"  {label:<9} {path:<24} {page_ms:6.2f} ms = {page_ms / ceiling_ms:5.1f} × the ceiling "
+                  f"({ceiling_ms:.2f} ms)   target ≤ {target_ms / REFERENCE_CEILING_MS:4.1f} × "
+                  f"({target_ms:.0f} ms on the reference machine)   {'ok' if ok else 'MISSED'}"
+                  f"{'   ' + errors if errors else ''}")
+    print(f"  load average now {os.getloadavg()[0]:.1f}")
+    return met
+
