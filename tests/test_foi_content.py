@@ -6,9 +6,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.foi_fixtures import CONTENT, meta, write
-from webapp.foi.content import (
-    OUTCOMES, MarkdownRenderer, Problem, ResponseDocument, load_file, parse, validate,
-)
+from webapp.foi.content import ResponseDocument, load_file, parse, validate
+from webapp.foi.markdown import MarkdownRenderer
+from webapp.foi.problems import Problem
+from webapp.foi.vocabulary import OUTCOMES
 
 
 def problems_for(front: dict, body: str = "Decision text.", base_dir=None) -> list[str]:

@@ -14,8 +14,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.extensions import db
-from webapp.foi.content import OUTCOMES, Problem, validate
+from webapp.foi.content import validate
+from webapp.foi.problems import Problem
 from webapp.foi.publish import SAMPLE_ORIGIN, ImportReport, import_path, publish, remove_samples
+from webapp.foi.vocabulary import OUTCOMES
 
 foi_cli = AppGroup("foi", help="Publish FOI responses from content files.")
 

@@ -14,7 +14,8 @@ import json
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
-from webapp.foi.content import OUTCOMES, REGIMES, html_to_text
+from webapp.foi.markdown import html_to_text
+from webapp.foi.vocabulary import OUTCOMES, REGIMES
 from webapp.foi.query import LogQuery, query_string
 from webapp.security import spreadsheet_safe
 

@@ -1,0 +1,115 @@
+"""The words of the disclosure log: outcomes, legislation, exemptions and topic slugs.
+
+Everything that needs to know what an outcome or an exemption is asks this module: the
+loader checks content files against it, the pages and the feeds label with it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# The outcome of a response, by slug, and its words (a content file may give either).
+OUTCOMES = {
+    "disclosed-in-full": "Disclosed in full",
+    "disclosed-in-part": "Disclosed in part",
+    "not-held": "Not held",
+    "refused": "Refused",
+    "neither-confirm-nor-deny": "Neither confirm nor deny",
+    "refused-cost-limit": "Refused – cost limit (s.12)",
+    "refused-vexatious": "Refused – vexatious or repeated (s.14)",
+    "already-accessible": "Already accessible (s.21)",
+}
+# Outcomes that rely on exemptions, so must name them.
+NEEDS_EXEMPTIONS = {"disclosed-in-part", "refused", "neither-confirm-nor-deny"}
+# GOV.UK tag colours: a colour per outcome, always with the words.
+OUTCOME_COLOURS = {
+    "disclosed-in-full": "govuk-tag--green",
+    "disclosed-in-part": "govuk-tag--turquoise",
+    "not-held": "govuk-tag--grey",
+    "refused": "govuk-tag--red",
+    "neither-confirm-nor-deny": "govuk-tag--purple",
+    "refused-cost-limit": "govuk-tag--orange",
+    "refused-vexatious": "govuk-tag--pink",
+    "already-accessible": "govuk-tag--blue",
+}
+
+# The legislation a request was answered under.
+REGIMES = {"FOIA": "Freedom of Information Act 2000", "EIR": "Environmental Information Regulations 2004"}
+
+# Part II exemptions of the Freedom of Information Act 2000, by section number.
+FOIA_EXEMPTIONS = {
+    "21": "Information accessible to applicant by other means",
+    "22": "Information intended for future publication",
+    "22A": "Research",
+    "23": "Information supplied by, or relating to, bodies dealing with security matters",
+    "24": "National security",
+    "26": "Defence",
+    "27": "International relations",
+    "28": "Relations within the United Kingdom",
+    "29": "The economy",
+    "30": "Investigations and proceedings conducted by public authorities",
+    "31": "Law enforcement",
+    "32": "Court records",
+    "33": "Audit functions",
+    "34": "Parliamentary privilege",
+    "35": "Formulation of government policy",
+    "36": "Prejudice to effective conduct of public affairs",
+    "37": "Communications with His Majesty, etc. and honours",
+    "38": "Health and safety",
+    "39": "Environmental information",
+    "40": "Personal information",
+    "41": "Information provided in confidence",
+    "42": "Legal professional privilege",
+    "43": "Commercial interests",
+    "44": "Prohibitions on disclosure",
+}
+# Exceptions of the Environmental Information Regulations 2004.
+EIR_EXCEPTIONS = {
+    "12(4)(a)": "Information not held",
+    "12(4)(b)": "Manifestly unreasonable request",
+    "12(4)(c)": "Request formulated in too general a manner",
+    "12(4)(d)": "Material in the course of completion",
+    "12(4)(e)": "Internal communications",
+    "12(5)(a)": "International relations, defence, national security or public safety",
+    "12(5)(b)": "The course of justice",
+    "12(5)(c)": "Intellectual property rights",
+    "12(5)(d)": "Confidentiality of proceedings",
+    "12(5)(e)": "Confidentiality of commercial or industrial information",
+    "12(5)(f)": "Interests of the person who provided the information",
+    "12(5)(g)": "Protection of the environment",
+    "13": "Personal data",
+}
+FOIA_SECTION = re.compile(r"^(\d{2}A?)(\(\d+\))*(\([a-z]{1,4}\))*$")
+
+
+def exemption_name(section: str, regime: str) -> str | None:
+    """The name of the exemption or exception ``section`` (such as 40(2) or 12(5)(b))
+    relies on, under ``regime``; None for a section that is neither."""
+    if regime == "EIR" or section.startswith(("12(", "13")):
+        for key, name in EIR_EXCEPTIONS.items():
+            if section == key or section.startswith(key + "("):
+                return name
+        if regime == "EIR":
+            return None
+    match = FOIA_SECTION.match(section)
+    if match:
+        return FOIA_EXEMPTIONS.get(match.group(1))
+    return None
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def outcome_slug(value: str) -> str | None:
+    """The outcome's slug from its slug or its words, dashes and case forgiven."""
+    text = value.strip().lower().replace("–", "-").replace("—", "-")
+    if text in OUTCOMES:
+        return text
+    wanted = slugify(text)
+    for slug, label in OUTCOMES.items():
+        if slugify(label) == wanted or slug == wanted:
+            return slug
+    return None
