@@ -12,6 +12,7 @@ import html
 import re
 
 import nh3
+from flask_babel import gettext
 from markdown_it import MarkdownIt
 
 from webapp.foi.problems import shown
@@ -126,10 +127,12 @@ class MarkdownRenderer:
         rendered = self.md.renderer.render(tokens, self.md.options, {})
         safe = self.sanitise(rendered).rstrip("\n")
         # A wide table scrolls inside a region keyboard users can reach (added after
-        # sanitising: the sanitiser rightly drops role and tabindex from content).
+        # sanitising: the sanitiser rightly drops role and tabindex from content). The
+        # region's name is stored with the page, in the language of the import.
+        label = html.escape(gettext("Table"))
         return safe.replace(
             '<table class="govuk-table">',
-            '<div class="app-table-scroll" role="region" aria-label="Table" tabindex="0"><table class="govuk-table">',
+            f'<div class="app-table-scroll" role="region" aria-label="{label}" tabindex="0"><table class="govuk-table">',
         ).replace("</table>", "</table></div>"), problems
 
     @classmethod

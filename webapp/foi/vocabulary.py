@@ -2,6 +2,10 @@
 
 Everything that needs to know what an outcome or an exemption is asks this module: the
 loader checks content files against it, the pages and the feeds label with it.
+``OUTCOMES`` and ``REGIMES`` are the words content files and the open data use (never
+translated: a file written in English must load whatever the site's language);
+``OUTCOME_LABELS`` and ``REGIME_NAMES`` are the same words as shown on a page, marked
+for translation.
 """
 
 from __future__ import annotations
@@ -9,7 +13,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# The outcome of a response, by slug, and its words (a content file may give either).
+from flask_babel import lazy_gettext
+
+# The outcome of a response, by slug: the words a content file may give and the open
+# data shows (English whatever the page's language).
 OUTCOMES = {
     "disclosed-in-full": "Disclosed in full",
     "disclosed-in-part": "Disclosed in part",
@@ -19,6 +26,17 @@ OUTCOMES = {
     "refused-cost-limit": "Refused – cost limit (s.12)",
     "refused-vexatious": "Refused – vexatious or repeated (s.14)",
     "already-accessible": "Already accessible (s.21)",
+}
+# The same, as a page shows them.
+OUTCOME_LABELS = {
+    "disclosed-in-full": lazy_gettext("Disclosed in full"),
+    "disclosed-in-part": lazy_gettext("Disclosed in part"),
+    "not-held": lazy_gettext("Not held"),
+    "refused": lazy_gettext("Refused"),
+    "neither-confirm-nor-deny": lazy_gettext("Neither confirm nor deny"),
+    "refused-cost-limit": lazy_gettext("Refused – cost limit (s.12)"),
+    "refused-vexatious": lazy_gettext("Refused – vexatious or repeated (s.14)"),
+    "already-accessible": lazy_gettext("Already accessible (s.21)"),
 }
 # Outcomes that rely on exemptions, so must name them.
 NEEDS_EXEMPTIONS = {"disclosed-in-part", "refused", "neither-confirm-nor-deny"}
@@ -36,6 +54,11 @@ OUTCOME_COLOURS = {
 
 # The legislation a request was answered under.
 REGIMES = {"FOIA": "Freedom of Information Act 2000", "EIR": "Environmental Information Regulations 2004"}
+# The same, as a page shows them.
+REGIME_NAMES = {
+    "FOIA": lazy_gettext("Freedom of Information Act 2000"),
+    "EIR": lazy_gettext("Environmental Information Regulations 2004"),
+}
 
 # Part II exemptions of the Freedom of Information Act 2000, by section number.
 FOIA_EXEMPTIONS = {
