@@ -41,7 +41,7 @@ from webapp.foi.markdown import RENDERER, strip_comments
 from webapp.foi.problems import FORBIDDEN_CHARACTERS, Problem, shown
 from webapp.foi.safe_files import UnsafeFile, read_inside, size_text
 from webapp.foi.vocabulary import (
-    NEEDS_EXEMPTIONS, OUTCOMES, REGIMES, exemption_name, outcome_slug, slugify,
+    NEEDS_EXEMPTIONS, OUTCOMES, REGIMES, RESERVED_NAMES, exemption_name, outcome_slug, reserved_name, slugify,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -444,6 +444,10 @@ def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | Non
         check.add("reference", "must be letters, digits, dots, hyphens or underscores, starting and ending with a letter or digit")
     if reference.lower().endswith((".json", ".atom", ".csv")):
         check.add("reference", "must not end in .json, .atom or .csv")
+    reserved = reserved_name(reference)
+    if reserved:
+        check.add("reference", f"must not be {shown(reference)}: the address /foi/{reserved} is kept for a page "
+                  f"of the site (kept names: {', '.join(sorted(RESERVED_NAMES))})")
     title = check.text(meta, "title", 200)
     summary = check.text(meta, "summary", 600)
 

@@ -1,4 +1,5 @@
-"""The words of the disclosure log: outcomes, legislation, exemptions and topic slugs.
+"""The words of the disclosure log: outcomes, legislation, exemptions, topic slugs, and the
+page names kept free under ``/foi/``.
 
 Everything that needs to know what an outcome or an exemption is asks this module: the
 loader checks content files against it, the pages and the feeds label with it.
@@ -119,6 +120,30 @@ def exemption_name(section: str, regime: str) -> str | None:
     if match:
         return FOIA_EXEMPTIONS.get(match.group(1))
     return None
+
+
+# Pages the site has, or will have, at /foi/<name>: a response never takes one of these
+# addresses, whatever its reference (checked by the loader, independently of the
+# reference format).
+RESERVED_NAMES = frozenset({
+    "about", "api", "exemptions", "feed", "feeds", "help", "outcomes", "publication-scheme",
+    "search", "statistics", "topics",
+})
+# /foi/<name>.json is the JSON of /foi/<name>: the same page in another form.
+ADDRESS_SUFFIXES = (".json",)
+RESERVED_KEYS = {name.upper(): name for name in RESERVED_NAMES}
+
+
+def reserved_name(reference: str) -> str | None:
+    """The reserved page name ``reference`` would take the address of, or None.
+
+    Addresses are matched as ``/foi/<reference>`` is looked up: without regard to case
+    (by the upper-cased reference), with or without the ``.json`` of its JSON twin.
+    """
+    key = reference.upper()
+    for suffix in ADDRESS_SUFFIXES:
+        key = key.removesuffix(suffix.upper())
+    return RESERVED_KEYS.get(key)
 
 
 def slugify(text: str) -> str:
