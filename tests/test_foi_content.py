@@ -8,7 +8,6 @@ from bs4 import BeautifulSoup
 from tests.foi_fixtures import CONTENT, meta, write
 from webapp.foi.content import ResponseDocument, load_file, parse, validate
 from webapp.foi.markdown import MarkdownRenderer
-from webapp.foi.problems import Problem
 from webapp.foi.vocabulary import OUTCOME_LABELS, OUTCOMES, REGIME_NAMES, REGIMES
 
 
