@@ -6,7 +6,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.foi_fixtures import CONTENT, meta, write
-from webapp.foi.content import ResponseDocument, load_file, parse, validate
+from webapp.foi.content import load_file, parse, validate
+from webapp.foi.documents import ResponseDocument
 from webapp.foi.markdown import MarkdownRenderer
 from webapp.foi.vocabulary import OUTCOME_LABELS, OUTCOMES, REGIME_NAMES, REGIMES
 

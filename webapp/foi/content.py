@@ -17,26 +17,23 @@ A file looks like this (README.md has a complete example)::
 :func:`load_file` returns a :class:`ResponseDocument` or a list of :class:`Problem`
 (every problem of the file at once, each naming the file, the line, the field and what
 is wrong). Nothing a hostile or careless file holds may escape as an exception: YAML is
-read with limits (no aliases, bounded size and nesting), dates must be real and not in
-the future, characters XML 1.0 forbids are refused, attachments are read only as
-regular files inside the response's own folder (:mod:`webapp.foi.safe_files`).
-Markdown fields are rendered once, here, by :mod:`webapp.foi.markdown`; outcomes,
-legislation and exemptions are checked against :mod:`webapp.foi.vocabulary`.
+read with limits (no aliases, bounded size and nesting: :mod:`webapp.foi.front_matter`),
+dates must be real and not in the future, characters XML 1.0 forbids are refused,
+attachments are read only as regular files inside the response's own folder
+(:mod:`webapp.foi.safe_files`). Markdown fields are rendered once, here, by
+:mod:`webapp.foi.markdown`; outcomes, legislation and exemptions are checked against
+:mod:`webapp.foi.vocabulary`.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
-import json
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-import yaml
-
+from webapp.foi.documents import Attachment, ResponseDocument
+from webapp.foi.front_matter import load_yaml, split_front_matter
 from webapp.foi.markdown import RENDERER, strip_comments
 from webapp.foi.problems import FORBIDDEN_CHARACTERS, Problem, shown
 from webapp.foi.safe_files import UnsafeFile, read_inside, size_text
@@ -67,116 +64,10 @@ FIELDS = {
     "attachments", "related", "sample",
 }
 
-# Limits on the YAML front matter: a hostile file costs milliseconds, not seconds.
-MAX_FRONT_MATTER_BYTES = MAX_FILE_BYTES  # a response's answers live here: as large as the file may be
-MAX_YAML_DEPTH = 8          # the format needs 4 (answers: - questions: [1, 2])
-MAX_YAML_NODES = 20_000
+# A response's answers live in its front matter: it may be as large as the file.
+MAX_FRONT_MATTER_BYTES = MAX_FILE_BYTES
 # A date may be at most this far ahead of the server's clock (time zones, skew).
 DATE_ALLOWANCE = dt.timedelta(days=1)
-
-
-@dataclass
-class Attachment:
-    title: str
-    filename: str
-    kind: str
-    media_type: str
-    size: int
-    note: str
-    data: bytes = field(repr=False)
-
-    @cached_property
-    def sha256(self) -> str:
-        """Read by the fingerprint and again when the file is stored: hashed once."""
-        return hashlib.sha256(self.data).hexdigest()
-
-
-@dataclass
-class ResponseDocument:
-    reference: str
-    title: str
-    summary: str
-    published: dt.date
-    received: dt.date
-    responded: dt.date
-    regime: str
-    outcome: str
-    topics: list[str]
-    questions: list[str]
-    decision_html: str
-    answers: list[dict]
-    exemptions: list[dict] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    related: list[dict] = field(default_factory=list)
-    updated: dt.date | None = None
-    change_note: str = ""
-    source: str = ""
-    decision_text: str = ""
-    # Where this document came from: the resolved folder it was imported from ("" for
-    # documents built in code), whether it is a fictional sample, and the line of each
-    # field (for messages about it after validation, such as unknown related references).
-    origin: str = ""
-    is_sample: bool = False
-    lines: dict = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def search_body(self) -> str:
-        """Plain text indexed for search besides title and summary."""
-        parts = [*self.questions, self.decision_text]
-        parts.extend(answer["text"] for answer in self.answers)
-        parts.extend(f"{item['section']} {item['name']}" for item in self.exemptions)
-        # The reference last (snippets start with the request), and as words too:
-        # the engines split "NMC-2024-0518" differently.
-        parts.append(f"{self.reference} {re.sub(r'[._-]+', ' ', self.reference)}")
-        return "\n".join(parts)
-
-    @cached_property
-    def document_json(self) -> str:
-        return json.dumps(self.document(), ensure_ascii=False, separators=(",", ":"))
-
-    def document(self) -> dict:
-        """What the response page shows beyond the indexed columns (stored as JSON)."""
-        return {
-            "questions": self.questions,
-            "decision_html": self.decision_html,
-            "answers": [{"questions": a["questions"], "html": a["html"]} for a in self.answers],
-            "exemptions": self.exemptions,
-            "topics": self.topics,
-            "related": self.related,
-            "attachments": [
-                {"title": a.title, "filename": a.filename, "kind": a.kind, "size": a.size, "note": a.note}
-                for a in self.attachments
-            ],
-        }
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """Changes whenever anything stored for this response would change."""
-        payload = {
-            "reference": self.reference, "title": self.title, "summary": self.summary,
-            "published": self.published.isoformat(), "received": self.received.isoformat(),
-            "responded": self.responded.isoformat(), "regime": self.regime, "outcome": self.outcome,
-            "updated": self.updated.isoformat() if self.updated else None, "change_note": self.change_note,
-            "files": [a.sha256 for a in self.attachments], "source": self.source,
-            "sample": self.is_sample,
-        }
-        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8"))
-        digest.update(self.document_json.encode("utf-8"))
-        return digest.hexdigest()
-
-
-FRONT_MATTER = re.compile(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", re.DOTALL)
-
-
-def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """Front matter, body, and the body's first line in the file."""
-    text = text.removeprefix("\ufeff")
-    if not text.startswith("---"):
-        return None
-    match = FRONT_MATTER.match(text)
-    if not match:
-        return None
-    return match.group(1), match.group(2), text.count("\n", 0, match.start(2)) + 1
 
 
 def load_file(path: Path, display: str | None = None) -> ResponseDocument | list[Problem]:
@@ -198,25 +89,6 @@ def _file_message(message: str, name: str) -> str:
     return message[len(name) + 1:] if message.startswith(name + " ") else message
 
 
-class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The safe loader, with dates kept as text: the validator checks them, so an
-    impossible date (2024-02-30) is a message about that field, not an exception."""
-
-
-def _int_or_text(loader, node):
-    """A whole number, or its digits as text when Python will not convert that many."""
-    try:
-        return loader.construct_yaml_int(node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
-
-YAML_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
-
-
 def parse(text: str, source: str = "<text>", base_dir: Path | None = None,
           today: dt.date | None = None) -> ResponseDocument | list[Problem]:
     problems: list[Problem] = []
@@ -236,7 +108,7 @@ def parse(text: str, source: str = "<text>", base_dir: Path | None = None,
     front, body, body_line = parts
     if len(front.encode("utf-8", "replace")) > MAX_FRONT_MATTER_BYTES:
         return problems + [Problem(source, "front matter", f"is larger than {size_text(MAX_FRONT_MATTER_BYTES)}", line=2)]
-    loaded = _load_yaml(front, source)
+    loaded = load_yaml(front, source)
     if isinstance(loaded, list):
         return problems + loaded
     meta, lines, structure = loaded
@@ -247,77 +119,6 @@ def parse(text: str, source: str = "<text>", base_dir: Path | None = None,
         found = problems + structure + (result if isinstance(result, list) else [])
         return sorted(found, key=lambda p: p.line or 0)
     return result
-
-
-def _load_yaml(front: str, source: str):
-    """(data, line of each field, problems of structure) or a list of problems.
-
-    Events are read first, streaming, and reading stops at the first alias or anchor,
-    at nesting deeper than MAX_YAML_DEPTH or past MAX_YAML_NODES values: none of the
-    exponential or deeply recursive documents YAML allows ever reaches the composer.
-    """
-    def problem(message: str, mark=None) -> list[Problem]:
-        return [Problem(source, "front matter", message, line=(mark.line + 2) if mark else 2)]
-
-    depth = nodes = 0
-    try:
-        for event in yaml.parse(front, Loader=_FrontMatterLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                return problem("uses a YAML anchor or alias (&name or *name): write each value out in full", event.start_mark)
-            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                nodes += 1
-                if nodes > MAX_YAML_NODES:
-                    return problem(f"has more than {MAX_YAML_NODES:,} values", event.start_mark)
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    return problem(f"is nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark)
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
-        loader = _FrontMatterLoader(front)
-        try:
-            node = loader.get_single_node()
-            lines, structure = _lines(node, source)
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except YAML_ERRORS as error:
-        mark = getattr(error, "problem_mark", None)
-        what = getattr(error, "problem", None) or str(error)
-        return problem(f"is not valid YAML: {what}", mark)
-    return data, lines, structure
-
-
-def _lines(root, source: str) -> tuple[dict, list[Problem]]:
-    """The file line of every field and list item (``answers[2].text``), and a problem
-    for each key given twice in one mapping (YAML would keep the last silently)."""
-    lines: dict[str, int] = {}
-    problems: list[Problem] = []
-    stack = [(root, "")]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            first: dict[str, int] = {}
-            for key, value in node.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    continue
-                name = f"{path}.{key.value}" if path else key.value
-                line = key.start_mark.line + 2
-                if key.value in first:
-                    problems.append(Problem(source, name, f"is given twice (first on line {first[key.value]}): keep one", line=line))
-                    continue
-                first[key.value] = line
-                lines[name] = line
-                stack.append((value, name))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value, start=1):
-                name = f"{path}[{index}]"
-                lines[name] = item.start_mark.line + 2
-                stack.append((item, name))
-        elif isinstance(node, yaml.ScalarNode) and path:
-            # Where the text itself starts: the line after '|' or '>' for a block.
-            lines[path + "#text"] = node.start_mark.line + 2 + (1 if node.style in ("|", ">") else 0)
-    return lines, problems
 
 
 DATE_TEXT = re.compile(

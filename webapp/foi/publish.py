@@ -23,7 +23,8 @@ from typing import Iterable
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from webapp.foi.content import ResponseDocument, load_file
+from webapp.foi.content import load_file
+from webapp.foi.documents import ResponseDocument
 from webapp.foi.models import FoiAttachment, FoiExemption, FoiResponse, FoiState, FoiTopic
 from webapp.foi.problems import Problem
 from webapp.foi.vocabulary import slugify
