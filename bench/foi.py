@@ -160,9 +160,9 @@ def run(seconds: int = 20) -> bool:
     from webapp import create_app
     from webapp.database import upgrade
     from webapp.extensions import db
-    from webapp.foi.cli import generate
     from webapp.foi.content import validate
     from webapp.foi.publish import import_path, publish
+    from webapp.foi.samples import generate
     from webapp.foi.search import backend_for
 
     calibrations = [calibration_seconds()]  # also after the import, and after the searches

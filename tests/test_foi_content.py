@@ -6,9 +6,17 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.foi_fixtures import CONTENT, meta, write
-from webapp.foi.content import (
-    OUTCOMES, MarkdownRenderer, Problem, ResponseDocument, load_file, parse, validate,
-)
+from webapp.foi.content import load_file, parse, validate
+from webapp.foi.documents import ResponseDocument
+from webapp.foi.markdown import MarkdownRenderer
+from webapp.foi.vocabulary import OUTCOME_LABELS, OUTCOMES, REGIME_NAMES, REGIMES
+
+
+def test_the_labels_pages_show_are_the_words_content_files_use():
+    """Pages show the translatable labels, files and open data the fixed words: in English
+    they are the same, so a page says what the file said."""
+    assert {slug: str(label) for slug, label in OUTCOME_LABELS.items()} == OUTCOMES
+    assert {key: str(name) for key, name in REGIME_NAMES.items()} == REGIMES
 
 
 def problems_for(front: dict, body: str = "Decision text.", base_dir=None) -> list[str]:

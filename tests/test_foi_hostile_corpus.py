@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from tests.foi_fixtures import meta, write
 from webapp.extensions import db
-from webapp.foi.content import ResponseDocument, load_file, parse
+from webapp.foi.content import load_file, parse
+from webapp.foi.documents import ResponseDocument
 from webapp.foi.models import FoiAttachment, FoiResponse
 
 LINE = re.compile(r"^foi/[^:]+:\d+: ")

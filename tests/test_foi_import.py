@@ -1,12 +1,16 @@
 """`flask foi import`: validation output, idempotency, upsert, unpublishing, and the
 page cache following the content version across workers."""
 
+import re
+
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_app, soup
 from tests.foi_fixtures import CONTENT, SEED, copy_content, meta, write
 from webapp.extensions import db
 from webapp.foi.models import FoiAttachment, FoiExemption, FoiResponse, FoiState, FoiTopic
+from webapp.foi.vocabulary import RESERVED_NAMES
 
 
 def rows(app):
@@ -76,6 +80,40 @@ def test_duplicate_references_load_once(app, runner, tmp_path):
     assert result.exit_code == 1
     assert "foi/b.md:2: reference: test-0001 is already used by foi/a.md" in result.stderr
     assert set(rows(app)) == {"TEST-0001"}
+
+
+def same_address_forms(name: str) -> list[str]:
+    """Spellings of ``name`` that /foi/<reference> resolves to the same address: any case
+    (addresses are looked up upper-cased), its .json twin, and a letter whose upper case
+    is the ASCII one ("ſ" is "S", "ı" is "I")."""
+    forms = [name, name.upper(), name.capitalize(), f"{name}.json"]
+    for letter, twin in (("s", "ſ"), ("i", "ı")):
+        if letter in name:
+            forms.append(name.replace(letter, twin, 1))
+            break
+    assert all(form.upper().removesuffix(".JSON") == name.upper() for form in forms)
+    return forms
+
+
+@pytest.mark.parametrize("name", sorted(RESERVED_NAMES))
+def test_a_reference_taking_a_reserved_page_address_is_refused(app, runner, tmp_path, name):
+    folder = tmp_path / "foi"
+    forms = same_address_forms(name)
+    for number, form in enumerate(forms):
+        write(folder, f"reserved-{number}.md", meta(reference=form))
+    write(folder, "near.md", meta(reference=f"{name}-2024"))  # only the exact address is kept
+    result = runner.invoke(args=["foi", "import", str(folder)])
+    assert result.exit_code == 1
+    refused = [line for line in result.stderr.splitlines() if "is kept for a page of the site" in line]
+    assert len(refused) == len(forms), result.stderr
+    for number, form in enumerate(forms):
+        expected = re.compile(
+            rf"foi/reserved-{number}\.md:2: reference: must not be '{re.escape(form)}': the address "
+            rf"/foi/{re.escape(name)} is kept for a page of the site \(kept names: [a-z, -]+\)"
+        )
+        assert any(expected.fullmatch(line) for line in refused), (form, refused)
+    assert set(rows(app)) == {f"{name}-2024"}
+    assert f"1 added, 0 changed, 0 unchanged, 0 unpublished, {len(forms)} file(s) with problems" in result.output
 
 
 def test_a_changed_file_updates_in_place(app, runner, tmp_path):

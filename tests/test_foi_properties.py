@@ -19,8 +19,10 @@ from sqlalchemy import select
 from tests.conftest import make_app
 from tests.foi_fixtures import meta, without_hanging
 from webapp.extensions import db
-from webapp.foi.content import Problem, ResponseDocument, load_file, parse
+from webapp.foi.content import load_file, parse
+from webapp.foi.documents import ResponseDocument
 from webapp.foi.models import FoiAttachment, FoiResponse
+from webapp.foi.problems import Problem
 from webapp.foi.publish import import_path
 
 settings.register_profile("foi", max_examples=60, deadline=None, derandomize=True,

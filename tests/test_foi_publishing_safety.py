@@ -16,9 +16,9 @@ from sqlalchemy import select
 from tests.conftest import make_app, soup
 from tests.foi_fixtures import CONTENT, copy_content, meta, without_hanging, write
 from webapp.extensions import db
-from webapp.foi import content
-from webapp.foi.content import Problem, parse
+from webapp.foi.content import parse
 from webapp.foi.models import FoiAttachment, FoiResponse
+from webapp.foi.problems import MAX_MESSAGE, Problem
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?:warning: )?(?P<rest>.+)$")
 
@@ -259,8 +259,8 @@ def test_yaml_structures_are_limited_and_told(front, message):
 
 def test_every_message_is_capped_in_length():
     found = parse("---\n" + "x" * 10_000 + ": 1\n" + "outcome: " + "y" * 10_000 + "\n---\nBody", source="x.md")
-    assert found and all(len(p.message) <= content.MAX_MESSAGE and len(p.field) <= 80 for p in found)
-    assert len(str(Problem("x.md", "f", "m" * 10**6, line=1))) < content.MAX_MESSAGE + 20
+    assert found and all(len(p.message) <= MAX_MESSAGE and len(p.field) <= 80 for p in found)
+    assert len(str(Problem("x.md", "f", "m" * 10**6, line=1))) < MAX_MESSAGE + 20
 
 
 # --- what reaches the public ------------------------------------------------------

@@ -135,7 +135,7 @@ def test_unpublished_responses_are_never_found(search_app, tmp_path):
 
 
 def test_pagination_edges(search_app):
-    from webapp.foi.cli import sample_documents
+    from webapp.foi.samples import sample_documents
 
     documents, problems = sample_documents(45)
     assert not problems
@@ -183,7 +183,7 @@ def assert_same_pages_whichever_index_leads(search_app, monkeypatch, walk, sort,
     """Over 300 published responses, every page in both orders is the same, with the same
     total, whether the backends are set (``walk``: class, attribute, value) to walk the
     date index or (``sort``) to sort the matches."""
-    from webapp.foi.cli import sample_documents
+    from webapp.foi.samples import sample_documents
 
     documents, problems = sample_documents(300)
     assert not problems
@@ -247,7 +247,7 @@ def test_facet_pages_are_the_same_whichever_index_leads(search_app, monkeypatch,
 
 def test_the_whole_log_count_follows_imports(search_app, tmp_path):
     """The log's size is counted once per content version: an import changes it at once."""
-    from webapp.foi.cli import sample_documents
+    from webapp.foi.samples import sample_documents
 
     assert search(search_app).total == 12
     documents, _ = sample_documents(5)
@@ -289,7 +289,7 @@ def test_one_facet_counts_agree_with_the_matches_and_follow_imports(search_app):
     """A browse by one topic or one exemption takes its count from the facets (per
     content version): it must equal the responses listed, after an import too."""
     from webapp.foi.catalogue import facets
-    from webapp.foi.cli import sample_documents
+    from webapp.foi.samples import sample_documents
 
     def check():
         with search_app.app_context():

@@ -17,7 +17,7 @@ from typing import Callable
 
 from sqlalchemy import Engine, text
 
-from webapp.foi.content import OUTCOMES
+from webapp.foi.vocabulary import OUTCOMES
 
 
 class ContentVersion:

@@ -17,109 +17,35 @@ A file looks like this (README.md has a complete example)::
 :func:`load_file` returns a :class:`ResponseDocument` or a list of :class:`Problem`
 (every problem of the file at once, each naming the file, the line, the field and what
 is wrong). Nothing a hostile or careless file holds may escape as an exception: YAML is
-read with limits (no aliases, bounded size and nesting), dates must be real and not in
-the future, characters XML 1.0 forbids are refused, attachments are read only as
-regular files inside the response's own folder. Markdown is
-rendered here, once, at import: CommonMark without raw HTML, GOV.UK classes added, then
-sanitised with nh3, so what is stored is safe to put on a page.
+read with limits (no aliases, bounded size and nesting: :mod:`webapp.foi.front_matter`),
+dates must be real and not in the future, characters XML 1.0 forbids are refused,
+attachments are read only as regular files inside the response's own folder
+(:mod:`webapp.foi.safe_files`). Markdown fields are rendered once, here, by
+:mod:`webapp.foi.markdown`; outcomes, legislation and exemptions are checked against
+:mod:`webapp.foi.vocabulary`.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import errno
-import hashlib
-import html
-import json
-import os
 import re
-import stat
-import unicodedata
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-import nh3
-import yaml
-from markdown_it import MarkdownIt
+from webapp.foi.documents import Attachment, ResponseDocument
+from webapp.foi.front_matter import load_yaml, split_front_matter
+from webapp.foi.markdown import RENDERER, strip_comments
+from webapp.foi.problems import FORBIDDEN_CHARACTERS, Problem, shown
+from webapp.foi.safe_files import UnsafeFile, read_inside, size_text
+from webapp.foi.vocabulary import (
+    NEEDS_EXEMPTIONS, OUTCOMES, REGIMES, RESERVED_NAMES, exemption_name, outcome_slug, reserved_name, slugify,
+)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 MAX_QUESTIONS = 60
 
 REFERENCE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
-
-OUTCOMES = {
-    "disclosed-in-full": "Disclosed in full",
-    "disclosed-in-part": "Disclosed in part",
-    "not-held": "Not held",
-    "refused": "Refused",
-    "neither-confirm-nor-deny": "Neither confirm nor deny",
-    "refused-cost-limit": "Refused – cost limit (s.12)",
-    "refused-vexatious": "Refused – vexatious or repeated (s.14)",
-    "already-accessible": "Already accessible (s.21)",
-}
-# Outcomes that rely on exemptions, so must name them.
-NEEDS_EXEMPTIONS = {"disclosed-in-part", "refused", "neither-confirm-nor-deny"}
-# GOV.UK tag colours: a colour per outcome, always with the words.
-OUTCOME_COLOURS = {
-    "disclosed-in-full": "govuk-tag--green",
-    "disclosed-in-part": "govuk-tag--turquoise",
-    "not-held": "govuk-tag--grey",
-    "refused": "govuk-tag--red",
-    "neither-confirm-nor-deny": "govuk-tag--purple",
-    "refused-cost-limit": "govuk-tag--orange",
-    "refused-vexatious": "govuk-tag--pink",
-    "already-accessible": "govuk-tag--blue",
-}
-
-REGIMES = {"FOIA": "Freedom of Information Act 2000", "EIR": "Environmental Information Regulations 2004"}
-
-# Part II exemptions of the Freedom of Information Act 2000, by section number.
-FOIA_EXEMPTIONS = {
-    "21": "Information accessible to applicant by other means",
-    "22": "Information intended for future publication",
-    "22A": "Research",
-    "23": "Information supplied by, or relating to, bodies dealing with security matters",
-    "24": "National security",
-    "26": "Defence",
-    "27": "International relations",
-    "28": "Relations within the United Kingdom",
-    "29": "The economy",
-    "30": "Investigations and proceedings conducted by public authorities",
-    "31": "Law enforcement",
-    "32": "Court records",
-    "33": "Audit functions",
-    "34": "Parliamentary privilege",
-    "35": "Formulation of government policy",
-    "36": "Prejudice to effective conduct of public affairs",
-    "37": "Communications with His Majesty, etc. and honours",
-    "38": "Health and safety",
-    "39": "Environmental information",
-    "40": "Personal information",
-    "41": "Information provided in confidence",
-    "42": "Legal professional privilege",
-    "43": "Commercial interests",
-    "44": "Prohibitions on disclosure",
-}
-# Exceptions of the Environmental Information Regulations 2004.
-EIR_EXCEPTIONS = {
-    "12(4)(a)": "Information not held",
-    "12(4)(b)": "Manifestly unreasonable request",
-    "12(4)(c)": "Request formulated in too general a manner",
-    "12(4)(d)": "Material in the course of completion",
-    "12(4)(e)": "Internal communications",
-    "12(5)(a)": "International relations, defence, national security or public safety",
-    "12(5)(b)": "The course of justice",
-    "12(5)(c)": "Intellectual property rights",
-    "12(5)(d)": "Confidentiality of proceedings",
-    "12(5)(e)": "Confidentiality of commercial or industrial information",
-    "12(5)(f)": "Interests of the person who provided the information",
-    "12(5)(g)": "Protection of the environment",
-    "13": "Personal data",
-}
-FOIA_SECTION = re.compile(r"^(\d{2}A?)(\(\d+\))*(\([a-z]{1,4}\))*$")
 
 ATTACHMENT_TYPES = {
     "PDF": ("application/pdf", {".pdf"}),
@@ -137,446 +63,11 @@ FIELDS = {
     "responded", "regime", "outcome", "exemptions", "topics", "questions", "answers",
     "attachments", "related", "sample",
 }
-REQUIRED = ["reference", "title", "summary", "published", "received", "responded", "regime",
-            "outcome", "topics", "questions"]
 
-# Characters XML 1.0 forbids (C0 controls but tab, newline and carriage return; lone
-# surrogates; U+FFFE and U+FFFF), and DEL: one of them in a title would make the Atom
-# feed unreadable for every subscriber, so a file holding one is refused.
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-
-TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-# Limits on the YAML front matter: a hostile file costs milliseconds, not seconds.
-MAX_FRONT_MATTER_BYTES = MAX_FILE_BYTES  # a response's answers live here: as large as the file may be
-MAX_YAML_DEPTH = 8          # the format needs 4 (answers: - questions: [1, 2])
-MAX_YAML_NODES = 20_000
-MAX_MESSAGE = 300           # characters of one problem's message
-# Markdown nested deeper than this (lists and quotes inside each other) is refused:
-# markdown-it stops at 20 levels and would drop the innermost text without a word.
-MAX_MARKDOWN_NESTING = 20
+# A response's answers live in its front matter: it may be as large as the file.
+MAX_FRONT_MATTER_BYTES = MAX_FILE_BYTES
 # A date may be at most this far ahead of the server's clock (time zones, skew).
 DATE_ALLOWANCE = dt.timedelta(days=1)
-
-
-def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
-    """``text`` cut to ``limit`` characters (an ellipsis says it was cut)."""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def shown(value, limit: int = 60) -> str:
-    """A value quoted for a message: short, and without characters a terminal would act on."""
-    text = repr(value) if not isinstance(value, str) else repr(value[: limit + 1])
-    return shorten(FORBIDDEN_CHARACTERS.sub("?", text), limit + 2)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one file: printed as ``file:line: field: message``.
-
-    ``line`` is the line of the file the problem is on (1 for the file as a whole).
-    ``warning`` problems are told to the author but do not stop the file loading.
-    """
-
-    source: str
-    field: str
-    message: str
-    line: int | None = None
-    warning: bool = False
-
-    def __post_init__(self) -> None:
-        # Cut short, and nothing a terminal would act on (escape sequences in a key).
-        object.__setattr__(self, "field", shorten(TERMINAL_CONTROLS.sub("?", str(self.field)), 80))
-        object.__setattr__(self, "message", shorten(TERMINAL_CONTROLS.sub("?", str(self.message))))
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        kind = "warning: " if self.warning else ""
-        return f"{where}: {kind}{self.field}: {self.message}"
-
-
-@dataclass
-class Attachment:
-    title: str
-    filename: str
-    kind: str
-    media_type: str
-    size: int
-    note: str
-    data: bytes = field(repr=False)
-
-    @cached_property
-    def sha256(self) -> str:
-        """Read by the fingerprint and again when the file is stored: hashed once."""
-        return hashlib.sha256(self.data).hexdigest()
-
-
-@dataclass
-class ResponseDocument:
-    reference: str
-    title: str
-    summary: str
-    published: dt.date
-    received: dt.date
-    responded: dt.date
-    regime: str
-    outcome: str
-    topics: list[str]
-    questions: list[str]
-    decision_html: str
-    answers: list[dict]
-    exemptions: list[dict] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    related: list[dict] = field(default_factory=list)
-    updated: dt.date | None = None
-    change_note: str = ""
-    source: str = ""
-    decision_text: str = ""
-    # Where this document came from: the resolved folder it was imported from ("" for
-    # documents built in code), whether it is a fictional sample, and the line of each
-    # field (for messages about it after validation, such as unknown related references).
-    origin: str = ""
-    is_sample: bool = False
-    lines: dict = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def search_body(self) -> str:
-        """Plain text indexed for search besides title and summary."""
-        parts = [*self.questions, self.decision_text]
-        parts.extend(answer["text"] for answer in self.answers)
-        parts.extend(f"{item['section']} {item['name']}" for item in self.exemptions)
-        # The reference last (snippets start with the request), and as words too:
-        # the engines split "NMC-2024-0518" differently.
-        parts.append(f"{self.reference} {re.sub(r'[._-]+', ' ', self.reference)}")
-        return "\n".join(parts)
-
-    @cached_property
-    def document_json(self) -> str:
-        return json.dumps(self.document(), ensure_ascii=False, separators=(",", ":"))
-
-    def document(self) -> dict:
-        """What the response page shows beyond the indexed columns (stored as JSON)."""
-        return {
-            "questions": self.questions,
-            "decision_html": self.decision_html,
-            "answers": [{"questions": a["questions"], "html": a["html"]} for a in self.answers],
-            "exemptions": self.exemptions,
-            "topics": self.topics,
-            "related": self.related,
-            "attachments": [
-                {"title": a.title, "filename": a.filename, "kind": a.kind, "size": a.size, "note": a.note}
-                for a in self.attachments
-            ],
-        }
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """Changes whenever anything stored for this response would change."""
-        payload = {
-            "reference": self.reference, "title": self.title, "summary": self.summary,
-            "published": self.published.isoformat(), "received": self.received.isoformat(),
-            "responded": self.responded.isoformat(), "regime": self.regime, "outcome": self.outcome,
-            "updated": self.updated.isoformat() if self.updated else None, "change_note": self.change_note,
-            "files": [a.sha256 for a in self.attachments], "source": self.source,
-            "sample": self.is_sample,
-        }
-        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8"))
-        digest.update(self.document_json.encode("utf-8"))
-        return digest.hexdigest()
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-def outcome_slug(value: str) -> str | None:
-    """The outcome's slug from its slug or its words, dashes and case forgiven."""
-    text = value.strip().lower().replace("–", "-").replace("—", "-")
-    if text in OUTCOMES:
-        return text
-    wanted = slugify(text)
-    for slug, label in OUTCOMES.items():
-        if slugify(label) == wanted or slug == wanted:
-            return slug
-    return None
-
-
-# ---------------------------------------------------------------------------
-# Markdown
-
-
-class MarkdownRenderer:
-    """CommonMark (plus tables) without raw HTML, with GOV.UK classes, then sanitised.
-
-    ``heading_offset`` shifts heading levels so that a ``#`` inside an answer sits below
-    the page's own headings.
-    """
-
-    BLOCK_CLASSES = {
-        "paragraph_open": "govuk-body",
-        "bullet_list_open": "govuk-list govuk-list--bullet",
-        "ordered_list_open": "govuk-list govuk-list--number",
-        "table_open": "govuk-table",
-        "thead_open": "govuk-table__head",
-        "tbody_open": "govuk-table__body",
-        "tr_open": "govuk-table__row",
-        "th_open": "govuk-table__header",
-        "td_open": "govuk-table__cell",
-        "blockquote_open": "govuk-inset-text",
-        "hr": "govuk-section-break govuk-section-break--m govuk-section-break--visible",
-        "code_block": "app-code",
-        "fence": "app-code",
-    }
-    HEADING_CLASSES = {3: "govuk-heading-m", 4: "govuk-heading-s", 5: "govuk-heading-s", 6: "govuk-heading-s"}
-    ALLOWED_TAGS = {
-        "p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "a", "strong", "em",
-        "code", "pre", "blockquote", "hr", "br", "h3", "h4", "h5", "h6",
-    }
-    PLAIN = re.compile(r"[\\`*_\[\]<>#!|~&\t]|^(?:[ ]|\d+[.)]|[-+*>=])|[ ]$|^$", re.MULTILINE)
-
-    def __init__(self, heading_offset: int = 2):
-        self.offset = heading_offset
-        # markdown-it silently drops what is nested deeper than maxNesting: parse with
-        # room to spare, and refuse (``check``) anything nested past MAX_MARKDOWN_NESTING.
-        self.md = MarkdownIt(
-            "commonmark", {"html": False, "linkify": False, "maxNesting": MAX_MARKDOWN_NESTING + 20},
-        ).enable("table")
-
-    def render(self, text: str) -> str:
-        return self.check(text)[0]
-
-    def render_with_text(self, text: str) -> tuple[str, str]:
-        """The safe HTML and its plain text (for the search index)."""
-        rendered, plain, _ = self.check(text)
-        return rendered, plain
-
-    def check(self, text: str) -> tuple[str, str, list[tuple[int, str]]]:
-        """The safe HTML, its plain text (for the search index), and what the author must
-        fix: ``(line, message)`` pairs, ``line`` counted from 0 in ``text``.
-
-        HTML comments are dropped before anything else (they are notes for colleagues,
-        never for the public, and never indexed); an image or nesting too deep to show
-        is a problem, never a silent loss.
-        """
-        problems: list[tuple[int, str]] = []
-        text, comment_problems = strip_comments(text)
-        problems.extend(comment_problems)
-        leading = len(text) - len(text.lstrip())
-        offset = text[:leading].count("\n")
-        text = text.strip()
-        if not text:
-            return "", "", problems
-        if not self.PLAIN.search(text):
-            # One paragraph of plain words: what CommonMark would produce, without the
-            # parser (generated samples and many short answers take this path).
-            return f'<p class="govuk-body">{html.escape(text, quote=False)}</p>', text, problems
-        rendered, found = self._render_markdown(text)
-        problems.extend((offset + line, message) for line, message in found[:10])
-        if len(found) > 10:
-            problems.append((offset + found[10][0], f"... and {len(found) - 10} more problems like these"))
-        return rendered, html_to_text(rendered), problems
-
-    def _render_markdown(self, text: str) -> tuple[str, list[tuple[int, str]]]:
-        tokens = self.md.parse(text)
-        problems: list[tuple[int, str]] = []
-        too_deep = next((t for t in tokens if t.level >= MAX_MARKDOWN_NESTING), None)
-        if too_deep is not None:
-            problems.append((
-                (too_deep.map or [0])[0],
-                "lists or quotes are nested too deeply inside each other for the page to show "
-                "the innermost text: nest them less deeply",
-            ))
-        for token in tokens:
-            if token.type in ("heading_open", "heading_close"):
-                level = min(6, int(token.tag[1]) + self.offset)
-                token.tag = f"h{level}"
-                if token.type == "heading_open":
-                    token.attrSet("class", self.HEADING_CLASSES[max(3, level)])
-            elif token.type in self.BLOCK_CLASSES:
-                token.attrSet("class", self.BLOCK_CLASSES[token.type])
-            elif token.type == "inline" and token.children:
-                for child in token.children:
-                    if child.type == "link_open":
-                        child.attrSet("class", "govuk-link")
-                    elif child.type == "image":
-                        alt = shown(child.content or "")
-                        problems.append((
-                            (token.map or [0])[0],
-                            f"an image (![{alt[1:-1]}](...)) cannot be shown on a response page: "
-                            "attach the file under 'attachments' and describe what it shows in words",
-                        ))
-            if token.type in ("th_open", "td_open"):
-                token.attrs.pop("style", None)  # alignment would need an inline style
-        rendered = self.md.renderer.render(tokens, self.md.options, {})
-        safe = self.sanitise(rendered).rstrip("\n")
-        # A wide table scrolls inside a region keyboard users can reach (added after
-        # sanitising: the sanitiser rightly drops role and tabindex from content).
-        return safe.replace(
-            '<table class="govuk-table">',
-            '<div class="app-table-scroll" role="region" aria-label="Table" tabindex="0"><table class="govuk-table">',
-        ).replace("</table>", "</table></div>"), problems
-
-    @classmethod
-    def sanitise(cls, rendered: str) -> str:
-        return nh3.clean(
-            rendered,
-            tags=cls.ALLOWED_TAGS,
-            attributes={"*": {"class"}, "a": {"href", "title"}, "th": {"scope"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener noreferrer",
-        )
-
-
-RENDERER = MarkdownRenderer()
-
-
-def strip_comments(text: str) -> tuple[str, list[tuple[int, str]]]:
-    """``text`` without its HTML comments (``<!-- ... -->``), lines kept in place, and a
-    problem for a comment that is never closed (it would hide the rest of the text).
-    One pass with ``str.find``: linear however many comments are opened."""
-    problems: list[tuple[int, str]] = []
-    if "<!--" not in text:
-        return text, problems
-    parts, position = [], 0
-    while True:
-        start = text.find("<!--", position)
-        if start < 0:
-            parts.append(text[position:])
-            break
-        parts.append(text[position:start])
-        end = text.find("-->", start + 4)
-        if end < 0:
-            problems.append((text.count("\n", 0, start), "an HTML comment '<!--' is never closed with '-->'"))
-            break
-        parts.append("\n" * text.count("\n", start, end))
-        position = end + 3
-    return "".join(parts), problems
-
-
-def html_to_text(fragment: str) -> str:
-    return html.unescape(nh3.clean(fragment.replace("</p>", "</p>\n"), tags=set())).strip()
-
-
-# ---------------------------------------------------------------------------
-# Files
-
-
-FRONT_MATTER = re.compile(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", re.DOTALL)
-
-
-def split_front_matter(text: str) -> tuple[str, str] | None:
-    parts = _split(text)
-    return None if parts is None else (parts[0], parts[1])
-
-
-def _split(text: str) -> tuple[str, str, int] | None:
-    """Front matter, body, and the body's first line in the file."""
-    text = text.removeprefix("\ufeff")
-    if not text.startswith("---"):
-        return None
-    match = FRONT_MATTER.match(text)
-    if not match:
-        return None
-    return match.group(1), match.group(2), text.count("\n", 0, match.start(2)) + 1
-
-
-class UnsafeFile(Exception):
-    """A file the import must not read: a link, a device, outside its folder, too big..."""
-
-
-def read_inside(folder: Path, relative: str, limit: int, allow_hard_links: bool = False) -> bytes:
-    """The bytes of the regular file at ``relative`` (``/``-separated) inside ``folder``.
-
-    Every step is opened relative to the one before without following a symbolic link
-    (``O_NOFOLLOW``), so nothing outside ``folder`` can be reached; named pipes, devices
-    and sockets are refused before they are opened (opening a pipe would wait forever),
-    and the opened file is checked to be the one inspected. Hard links are refused
-    unless ``allow_hard_links``: one can be a second name for a file outside the folder.
-    Raises :class:`UnsafeFile` with a message for the author.
-    """
-    parts = relative.split("/")
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except (OSError, ValueError) as error:
-        raise UnsafeFile(f"its folder cannot be opened ({getattr(error, 'strerror', None) or error})") from None
-    try:
-        for depth, part in enumerate(parts[:-1], start=1):
-            here = "/".join(parts[:depth])
-            info = _lstat(part, dir_fd, here)
-            if stat.S_ISLNK(info.st_mode):
-                raise UnsafeFile(f"{here} is a symbolic link: keep attachments in real folders next to the response file")
-            if not stat.S_ISDIR(info.st_mode):
-                raise UnsafeFile(f"{here} is not a folder")
-            next_fd = _open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd, here)
-            os.close(dir_fd)
-            dir_fd = next_fd
-        name = parts[-1]
-        info = _lstat(name, dir_fd, relative)
-        _check_kind(info, relative, allow_hard_links)
-        if info.st_size > limit:
-            raise UnsafeFile(f"{relative} is larger than {_size(limit)}")
-        fd = _open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, dir_fd, relative)
-        try:
-            opened = os.fstat(fd)
-            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
-                raise UnsafeFile(f"{relative} changed while it was being read: import again")
-            _check_kind(opened, relative, allow_hard_links)
-            chunks, size = [], 0
-            while size <= limit:
-                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-            if size > limit:
-                raise UnsafeFile(f"{relative} is larger than {_size(limit)}")
-            return b"".join(chunks)
-        finally:
-            os.close(fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _size(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
-
-
-def _lstat(name: str, dir_fd: int, shown_as: str) -> os.stat_result:
-    try:
-        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except FileNotFoundError:
-        raise UnsafeFile(f"{shown_as} does not exist") from None
-    except (OSError, ValueError) as error:
-        raise UnsafeFile(f"{shown_as} cannot be read ({getattr(error, 'strerror', None) or error})") from None
-
-
-def _open(name: str, flags: int, dir_fd: int, shown_as: str) -> int:
-    try:
-        return os.open(name, flags, dir_fd=dir_fd)
-    except OSError as error:
-        if error.errno in (errno.ELOOP, errno.EMLINK):
-            raise UnsafeFile(f"{shown_as} is a symbolic link") from None
-        raise UnsafeFile(f"{shown_as} cannot be read ({error.strerror})") from None
-
-
-def _check_kind(info: os.stat_result, shown_as: str, allow_hard_links: bool) -> None:
-    mode = info.st_mode
-    if stat.S_ISLNK(mode):
-        raise UnsafeFile(f"{shown_as} is a symbolic link: attach the file itself (a link could publish any file on the server)")
-    if stat.S_ISDIR(mode):
-        raise UnsafeFile(f"{shown_as} is a folder, not a file")
-    if stat.S_ISFIFO(mode):
-        raise UnsafeFile(f"{shown_as} is a named pipe, not a regular file")
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise UnsafeFile(f"{shown_as} is a device, not a regular file")
-    if not stat.S_ISREG(mode):
-        raise UnsafeFile(f"{shown_as} is not a regular file")
-    if info.st_nlink > 1 and not allow_hard_links:
-        raise UnsafeFile(
-            f"{shown_as} has {info.st_nlink} hard links: attach a plain copy of the file "
-            "(a hard link can be a second name for a file outside the response's folder)")
 
 
 def load_file(path: Path, display: str | None = None) -> ResponseDocument | list[Problem]:
@@ -598,25 +89,6 @@ def _file_message(message: str, name: str) -> str:
     return message[len(name) + 1:] if message.startswith(name + " ") else message
 
 
-class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The safe loader, with dates kept as text: the validator checks them, so an
-    impossible date (2024-02-30) is a message about that field, not an exception."""
-
-
-def _int_or_text(loader, node):
-    """A whole number, or its digits as text when Python will not convert that many."""
-    try:
-        return loader.construct_yaml_int(node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
-
-YAML_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
-
-
 def parse(text: str, source: str = "<text>", base_dir: Path | None = None,
           today: dt.date | None = None) -> ResponseDocument | list[Problem]:
     problems: list[Problem] = []
@@ -630,13 +102,13 @@ def parse(text: str, source: str = "<text>", base_dir: Path | None = None,
                                 line=text.count("\n", 0, match.start()) + 1))
     if problems:
         text = FORBIDDEN_CHARACTERS.sub("\ufffd", text)
-    parts = _split(text)
+    parts = split_front_matter(text)
     if parts is None:
         return problems + [Problem(source, "front matter", "the file must start with a line '---', then YAML, then a line '---'", line=1)]
     front, body, body_line = parts
     if len(front.encode("utf-8", "replace")) > MAX_FRONT_MATTER_BYTES:
-        return problems + [Problem(source, "front matter", f"is larger than {_size(MAX_FRONT_MATTER_BYTES)}", line=2)]
-    loaded = _load_yaml(front, source)
+        return problems + [Problem(source, "front matter", f"is larger than {size_text(MAX_FRONT_MATTER_BYTES)}", line=2)]
+    loaded = load_yaml(front, source)
     if isinstance(loaded, list):
         return problems + loaded
     meta, lines, structure = loaded
@@ -647,77 +119,6 @@ def parse(text: str, source: str = "<text>", base_dir: Path | None = None,
         found = problems + structure + (result if isinstance(result, list) else [])
         return sorted(found, key=lambda p: p.line or 0)
     return result
-
-
-def _load_yaml(front: str, source: str):
-    """(data, line of each field, problems of structure) or a list of problems.
-
-    Events are read first, streaming, and reading stops at the first alias or anchor,
-    at nesting deeper than MAX_YAML_DEPTH or past MAX_YAML_NODES values: none of the
-    exponential or deeply recursive documents YAML allows ever reaches the composer.
-    """
-    def problem(message: str, mark=None) -> list[Problem]:
-        return [Problem(source, "front matter", message, line=(mark.line + 2) if mark else 2)]
-
-    depth = nodes = 0
-    try:
-        for event in yaml.parse(front, Loader=_FrontMatterLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                return problem("uses a YAML anchor or alias (&name or *name): write each value out in full", event.start_mark)
-            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                nodes += 1
-                if nodes > MAX_YAML_NODES:
-                    return problem(f"has more than {MAX_YAML_NODES:,} values", event.start_mark)
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    return problem(f"is nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark)
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
-        loader = _FrontMatterLoader(front)
-        try:
-            node = loader.get_single_node()
-            lines, structure = _lines(node, source)
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except YAML_ERRORS as error:
-        mark = getattr(error, "problem_mark", None)
-        what = getattr(error, "problem", None) or str(error)
-        return problem(f"is not valid YAML: {what}", mark)
-    return data, lines, structure
-
-
-def _lines(root, source: str) -> tuple[dict, list[Problem]]:
-    """The file line of every field and list item (``answers[2].text``), and a problem
-    for each key given twice in one mapping (YAML would keep the last silently)."""
-    lines: dict[str, int] = {}
-    problems: list[Problem] = []
-    stack = [(root, "")]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            first: dict[str, int] = {}
-            for key, value in node.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    continue
-                name = f"{path}.{key.value}" if path else key.value
-                line = key.start_mark.line + 2
-                if key.value in first:
-                    problems.append(Problem(source, name, f"is given twice (first on line {first[key.value]}): keep one", line=line))
-                    continue
-                first[key.value] = line
-                lines[name] = line
-                stack.append((value, name))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value, start=1):
-                name = f"{path}[{index}]"
-                lines[name] = item.start_mark.line + 2
-                stack.append((item, name))
-        elif isinstance(node, yaml.ScalarNode) and path:
-            # Where the text itself starts: the line after '|' or '>' for a block.
-            lines[path + "#text"] = node.start_mark.line + 2 + (1 if node.style in ("|", ">") else 0)
-    return lines, problems
 
 
 DATE_TEXT = re.compile(
@@ -844,6 +245,10 @@ def validate(meta: dict, body: str, source: str = "<text>", base_dir: Path | Non
         check.add("reference", "must be letters, digits, dots, hyphens or underscores, starting and ending with a letter or digit")
     if reference.lower().endswith((".json", ".atom", ".csv")):
         check.add("reference", "must not end in .json, .atom or .csv")
+    reserved = reserved_name(reference)
+    if reserved:
+        check.add("reference", f"must not be {shown(reference)}: the address /foi/{reserved} is kept for a page "
+                  f"of the site (kept names: {', '.join(sorted(RESERVED_NAMES))})")
     title = check.text(meta, "title", 200)
     summary = check.text(meta, "summary", 600)
 
@@ -999,7 +404,7 @@ def _exemptions(check: _Checker, value, regime: str) -> list[dict]:
             check.add(where, "needs a section, such as 40(2)")
             continue
         section = re.sub(r"^(s\.?|section|regulation|reg\.?)\s*", "", str(section).strip(), flags=re.IGNORECASE)
-        known = _exemption_name(section, regime)
+        known = exemption_name(section, regime)
         if known is None:
             check.add(where, f"section {shown(section)} is not a known FOIA exemption (sections 21 to 44) or EIR exception (regulation 12 or 13)")
             continue
@@ -1014,17 +419,6 @@ def _exemptions(check: _Checker, value, regime: str) -> list[dict]:
     return result
 
 
-def _exemption_name(section: str, regime: str) -> str | None:
-    if regime == "EIR" or section.startswith(("12(", "13")):
-        for key, name in EIR_EXCEPTIONS.items():
-            if section == key or section.startswith(key + "("):
-                return name
-        if regime == "EIR":
-            return None
-    match = FOIA_SECTION.match(section)
-    if match:
-        return FOIA_EXEMPTIONS.get(match.group(1))
-    return None
 
 
 def _answers(check: _Checker, value, question_count: int) -> list[dict]:

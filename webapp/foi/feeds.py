@@ -14,8 +14,9 @@ import json
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
-from webapp.foi.content import OUTCOMES, REGIMES, html_to_text
+from webapp.foi.markdown import html_to_text
 from webapp.foi.query import LogQuery, query_string
+from webapp.foi.vocabulary import OUTCOMES, REGIMES
 from webapp.security import spreadsheet_safe
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -23,8 +23,11 @@ from typing import Iterable
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from webapp.foi.content import Problem, ResponseDocument, load_file, slugify
+from webapp.foi.content import load_file
+from webapp.foi.documents import ResponseDocument
 from webapp.foi.models import FoiAttachment, FoiExemption, FoiResponse, FoiState, FoiTopic
+from webapp.foi.problems import Problem
+from webapp.foi.vocabulary import slugify
 
 CHUNK = 1000
 SAMPLE_ORIGIN = "sample"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from webapp.foi.content import OUTCOMES
+from webapp.foi.vocabulary import OUTCOMES
 from webapp.text import clean_text
 
 MAX_QUERY = 200

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.foi import feeds
 from webapp.foi.catalogue import facets
-from webapp.foi.content import OUTCOME_COLOURS, OUTCOMES, REGIMES, slugify
 from webapp.foi.models import FoiAttachment, FoiResponse
 from webapp.foi.query import PARAMETERS, SORTS, ParsedQuery, parse, query_string
 from webapp.foi.search import RELEVANCE_LIMIT, backend_for
+from webapp.foi.vocabulary import OUTCOME_COLOURS, OUTCOME_LABELS as OUTCOMES, REGIME_NAMES as REGIMES, slugify
 from webapp.page_cache import cacheable
 
 bp = Blueprint("foi", __name__)
