@@ -20,7 +20,6 @@ from sqlalchemy import Engine, text
 
 from webapp.extensions import db
 from webapp.foi import filters
-from webapp.foi.content import OUTCOMES
 
 # Where create_app keeps the content version (see ``watch_content_version``).
 CONTENT_VERSION = "foi.content_version"
@@ -64,7 +63,6 @@ class Facets:
 
     choices: dict[str, dict[str, str]] = field(default_factory=dict)  # filter name -> value -> label
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # filter name -> value -> count
-    outcomes: dict[str, str] = field(default_factory=lambda: dict(OUTCOMES))
     published: int = 0  # how many responses are published
 
     @property

@@ -294,7 +294,7 @@ def section_key(section: str) -> tuple:
 FILTERS: tuple[Filter, ...] = (
     ColumnChoice(
         name="outcome", field="outcomes", legend=lazy_gettext("Outcome"), column="outcome",
-        choices=lambda facets: facets.outcomes,
+        choices=lambda facets: OUTCOMES,
         unknown=lazy_gettext("Select an outcome from the list"),
         too_many=lazy_gettext("Select %(count)d outcomes or fewer"),
     ),
