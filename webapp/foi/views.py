@@ -20,6 +20,8 @@ bp = Blueprint("foi", __name__)
 DOWNLOAD_INLINE = {"application/pdf", "text/plain", "text/csv"}
 # An attachment runs nothing, loads nothing and is shown in no other site's frame.
 ATTACHMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+# Every parameter the log and its feeds read (from the filters table); the page cache
+# redirects a request with any other away.
 PARAMETERS = parameters()
 
 
