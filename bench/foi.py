@@ -120,7 +120,7 @@ def queries(engine):
     available = facets(engine, "bench")
     parsed = {}
     for name, qs in QUERIES.items():
-        result = parse(MultiDict(parse_qsl(qs)), available.topics, available.exemptions)
+        result = parse(MultiDict(parse_qsl(qs)), available)
         assert not result.errors, (name, result.errors)
         parsed[name] = result.query
     return parsed

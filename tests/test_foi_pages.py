@@ -270,7 +270,7 @@ def test_pagination(tmp_path):
 
 
 def test_page_numbers_with_ellipses():
-    from webapp.foi.views import page_numbers
+    from webapp.foi.pages import page_numbers
 
     assert page_numbers(1, 1) == [1]
     assert page_numbers(1, 10) == [1, 2, None, 10]

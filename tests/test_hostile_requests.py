@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.conftest import soup
 from tests.foi_fixtures import SEED, load_shipped
 from tests.conftest import make_app
-from webapp.foi.query import PARAMETERS
+from webapp.foi.views import PARAMETERS
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -157,12 +157,12 @@ def test_a_database_that_stops_answering_gets_the_503_page(tmp_path, monkeypatch
     client = app.test_client()
     assert client.get("/foi").status_code == 200
 
-    from webapp.foi import views
+    from webapp.foi import catalogue
 
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(views, "facets", unreachable)
+    monkeypatch.setattr(catalogue, "facets", unreachable)
     response = client.get("/foi", headers={"User-Agent": CHROME_UA})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
@@ -173,7 +173,7 @@ def test_a_database_that_stops_answering_gets_the_503_page(tmp_path, monkeypatch
     assert page.select_one("#error-reference").get_text(strip=True)
 
     # A fault in the code is still a 500.
-    monkeypatch.setattr(views, "facets", lambda *_a, **_k: 1 / 0)
+    monkeypatch.setattr(catalogue, "facets", lambda *_a, **_k: 1 / 0)
     assert client.get("/foi").status_code == 500
 
 

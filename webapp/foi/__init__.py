@@ -18,8 +18,9 @@ def init_app(app: Flask) -> None:
 
 def watch_content_version(app: Flask) -> None:
     from webapp.extensions import db
-    from webapp.foi.catalogue import ContentVersion
+    from webapp.foi.catalogue import CONTENT_VERSION, ContentVersion
 
     with app.app_context():
         engine = db.engine
-    app.extensions["page_cache"].version = ContentVersion(engine, ttl=app.config["FOI_VERSION_TTL"])
+    version = app.extensions[CONTENT_VERSION] = ContentVersion(engine, ttl=app.config["FOI_VERSION_TTL"])
+    app.extensions["page_cache"].version = version

@@ -1,23 +1,28 @@
 """What the log offers to filter on, and the content version that keys the page cache.
 
-:class:`ContentVersion` is given to the page cache: each worker process asks the
-database for ``foi_state.version`` at most once per ``ttl`` seconds (one indexed row),
-so an import in any process reaches every worker within about a second.
-:func:`facets` lists the topics and exemptions in use and counts the published
-responses, worked out once per version.
+:class:`ContentVersion` is read with :func:`content_version` and given to the page
+cache: each worker process asks the database for ``foi_state.version`` at most once per
+``ttl`` seconds (one indexed row), so an import in any process reaches every worker
+within about a second.
+:func:`facets` lists the values in use of each filter with a table of its own (topics,
+exemptions) and counts the published responses, worked out once per version.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import Engine, text
 
-from webapp.foi.vocabulary import OUTCOMES
+from webapp.extensions import db
+from webapp.foi import filters
+
+# Where create_app keeps the content version (see ``watch_content_version``).
+CONTENT_VERSION = "foi.content_version"
 
 
 class ContentVersion:
@@ -53,16 +58,33 @@ class ContentVersion:
 
 @dataclass
 class Facets:
-    topics: dict[str, str] = field(default_factory=dict)  # slug -> name
-    topic_counts: dict[str, int] = field(default_factory=dict)
-    exemptions: dict[str, str] = field(default_factory=dict)  # section -> name
-    exemption_counts: dict[str, int] = field(default_factory=dict)
-    outcomes: dict[str, str] = field(default_factory=lambda: dict(OUTCOMES))
+    """What the filters offer: for each filter with a table of its own (``LinkedChoice``),
+    the values in use by published responses (value → label) and how many use each."""
+
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)  # filter name -> value -> label
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # filter name -> value -> count
     published: int = 0  # how many responses are published
+
+    @property
+    def topics(self) -> dict[str, str]:
+        return self.choices.get("topic", {})
+
+    @property
+    def exemptions(self) -> dict[str, str]:
+        return self.choices.get("exemption", {})
 
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
+
+
+def content_version() -> object:
+    """The version of the published content (it changes with every import)."""
+    return current_app.extensions[CONTENT_VERSION]()
+
+
+def current_facets() -> Facets:
+    return facets(db.engine, content_version())
 
 
 def facets(engine: Engine, version: object) -> Facets:
@@ -75,23 +97,16 @@ def facets(engine: Engine, version: object) -> Facets:
     with engine.connect() as connection:
         result.published = connection.execute(
             text("SELECT count(*) FROM foi_response WHERE is_published = :yes"), {"yes": True}).scalar_one()
-        for slug, name, count in connection.execute(text(
-            "SELECT t.slug, min(t.name), count(*) FROM foi_topic t JOIN foi_response r ON r.id = t.response_id "
-            "WHERE r.is_published = :yes GROUP BY t.slug ORDER BY min(t.name)"), {"yes": True}):
-            result.topics[slug] = name
-            result.topic_counts[slug] = count
-        rows = connection.execute(text(
-            "SELECT e.section, min(e.name), count(*) FROM foi_exemption e JOIN foi_response r ON r.id = e.response_id "
-            "WHERE r.is_published = :yes GROUP BY e.section"), {"yes": True}).all()
-        for section, name, count in sorted(rows, key=lambda row: _section_key(row[0])):
-            result.exemptions[section] = name
-            result.exemption_counts[section] = count
+        for entry in filters.FILTERS:
+            if not isinstance(entry, filters.LinkedChoice):
+                continue
+            rows = connection.execute(text(entry.facet_sql()), {"yes": True}).all()
+            if entry.sort_key:
+                rows = sorted(rows, key=lambda row: entry.sort_key(row[0]))
+            result.choices[entry.name] = {value: label for value, label, _ in rows}
+            result.counts[entry.name] = {value: count for value, _, count in rows}
     with _cache_lock:
         if len(_cache) > 8:
             _cache.clear()
         _cache[key] = result
     return result
-
-
-def _section_key(section: str) -> tuple:
-    return tuple(int(n) if n.isdigit() else n for n in re.findall(r"\d+|[A-Za-z]+", section))

@@ -2,7 +2,8 @@
 
 Atom is built with ElementTree (escaping is the library's job, not ours). The CSV
 guards spreadsheet users: a cell that starts with ``= + - @`` is prefixed with ``'`` so
-it is never run as a formula.
+it is never run as a formula. Every feed is written from full records (``records.Record``:
+the row and its document, parsed once), read with the search that found them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
@@ -33,7 +33,8 @@ def response_url(root: str, reference: str) -> str:
 
 
 def response_record(row, root: str, full: bool = False) -> dict:
-    document = json.loads(row.document)
+    """``row`` is a ``Record``; ``full`` adds the request, the answers and the rest."""
+    document = row.document
     record = {
         "reference": row.reference,
         "title": row.title,
@@ -67,7 +68,8 @@ def response_record(row, root: str, full: bool = False) -> dict:
     return record
 
 
-def log_json(rows, page, query: LogQuery, root: str) -> dict:
+def log_json(page, query: LogQuery, root: str) -> dict:
+    """``page`` is a search page whose hits carry their records."""
     def link(number: int) -> str:
         qs = query_string(query, page=number)
         return f"{root}/foi.json" + (f"?{qs}" if qs else "")
@@ -83,11 +85,13 @@ def log_json(rows, page, query: LogQuery, root: str) -> dict:
             "prev": link(page.page - 1) if 1 < page.page <= page.pages + 1 else None,
             "html": f"{root}/foi" + (f"?{query_string(query)}" if query_string(query) else ""),
         },
-        "results": [response_record(row, root) for row in rows],
+        "results": [response_record(hit.record, root) for hit in page.hits],
     }
 
 
-def atom(rows, query: LogQuery, root: str, config) -> bytes:
+def atom(page, query: LogQuery, root: str, config) -> bytes:
+    """``page`` is a search page whose hits carry their records."""
+    rows = [hit.record for hit in page.hits]
     ET.register_namespace("", ATOM)
 
     def sub(parent, tag, text=None, **attrs):
@@ -117,13 +121,13 @@ def atom(rows, query: LogQuery, root: str, config) -> bytes:
         sub(entry, "updated", _timestamp(row.updated or row.published))
         sub(entry, "summary", f"{OUTCOMES[row.outcome]}. {row.summary}")
         sub(entry, "category", term=row.outcome, label=OUTCOMES[row.outcome])
-        for topic in json.loads(row.document)["topics"]:
+        for topic in row.topics:
             sub(entry, "category", term=topic)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)
 
 
 def csv_lines(chunks: Iterable[list], root: str):
-    """The CSV, a chunk of rows at a time (it can be the whole log)."""
+    """The CSV, a chunk of records at a time (it can be the whole log)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -132,13 +136,12 @@ def csv_lines(chunks: Iterable[list], root: str):
         buffer.seek(0)
         buffer.truncate()
         for row in rows:
-            document = json.loads(row.document)
             writer.writerow([spreadsheet_safe(value) for value in (
                 row.reference, row.title, row.summary, row.published.isoformat(),
                 row.updated.isoformat() if row.updated else "", row.received.isoformat(),
                 row.responded.isoformat(), row.regime, OUTCOMES[row.outcome],
-                "; ".join(document["topics"]),
-                "; ".join(f"{e['section']} {e['name']}" for e in document["exemptions"]),
+                "; ".join(row.topics),
+                "; ".join(f"{e['section']} {e['name']}" for e in row.exemptions),
                 response_url(root, row.reference),
             )])
         yield buffer.getvalue()

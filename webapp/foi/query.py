@@ -3,22 +3,25 @@
 :func:`parse` turns ``request.args`` into a :class:`LogQuery` and a list of errors in
 the GOV.UK error-summary shape. Whatever was typed is kept (``form``) so the page can
 show it again, with control characters removed. Unknown parameters are ignored; a malformed
-page number means page 1. :data:`PARAMETERS` names every parameter the log reads.
+page number means page 1. The filters are the entries of :data:`filters.FILTERS`;
+:func:`parameters` names every parameter the log reads.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from webapp.foi.vocabulary import OUTCOMES
+from flask_babel import gettext, lazy_gettext
+
+from webapp.foi import filters
+from webapp.foi.filters import Reader
 from webapp.text import clean_text
 
 MAX_QUERY = 200
-MAX_VALUES = 50
-SORTS = {"newest": "Newest first", "oldest": "Oldest first", "relevance": "Most relevant"}
+SORTS = {"newest": lazy_gettext("Newest first"), "oldest": lazy_gettext("Oldest first"),
+         "relevance": lazy_gettext("Most relevant")}
 TERM = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
 
@@ -28,16 +31,41 @@ def default_sort(q: str) -> str:
     return "relevance" if TERM.search(q) else "newest"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class LogQuery:
-    q: str = ""
-    topics: tuple[str, ...] = ()
-    outcomes: tuple[str, ...] = ()
-    exemptions: tuple[str, ...] = ()
-    published_from: dt.date | None = None
-    published_to: dt.date | None = None
-    sort: str = "newest"  # parse() starts from default_sort(q)
-    page: int = 1
+    """The words, the sort, the page, and the value of each filter chosen (by its
+    LogQuery field, e.g. ``topics``), in the order of the filters; a filter not chosen
+    reads as its empty value (``query.topics == ()``)."""
+
+    q: str
+    sort: str
+    page: int
+    chosen: tuple[tuple[str, object], ...]
+
+    def __init__(self, q: str = "", sort: str = "newest", page: int = 1, **chosen):
+        unknown = [name for name in chosen if filters.by_field(name) is None]
+        if unknown:
+            raise TypeError(f"LogQuery has no filter {', '.join(unknown)}")
+        object.__setattr__(self, "q", q)
+        object.__setattr__(self, "sort", sort)  # parse() starts from default_sort(q)
+        object.__setattr__(self, "page", page)
+        object.__setattr__(self, "chosen", tuple(
+            (entry.field, chosen[entry.field]) for entry in filters.FILTERS if chosen.get(entry.field)))
+
+    def __getattr__(self, name: str):
+        entry = filters.by_field(name)
+        if entry is None:
+            raise AttributeError(name)
+        return dict(self.chosen).get(name, entry.empty)
+
+    def active(self) -> list[tuple[filters.Filter, object]]:
+        """Each chosen filter's entry with its value, in the order of the filters."""
+        return [(filters.by_field(name), value) for name, value in self.chosen]
+
+    def but(self, **changes) -> LogQuery:
+        """This query with ``changes`` (words, sort, page or filter fields)."""
+        values = {"q": self.q, "sort": self.sort, "page": self.page, **dict(self.chosen), **changes}
+        return LogQuery(**values)
 
     @property
     def terms(self) -> list[str]:
@@ -52,116 +80,40 @@ class LogQuery:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.topics or self.outcomes or self.exemptions or self.published_from or self.published_to)
+        return bool(self.q or self.chosen)
 
 
-@dataclass
-class ParsedQuery:
+class ParsedQuery(Reader):
+    """A parse: the query (once every parameter is read), what was typed, the errors."""
+
     query: LogQuery
-    errors: list[dict] = field(default_factory=list)
-    form: dict = field(default_factory=dict)
-
-    def field_error(self, name: str) -> dict | None:
-        for error in self.errors:
-            if error["field"] == name:
-                return {"text": error["text"]}
-        return None
 
 
-DATE_FIELDS = {"published-from": "Published from", "published-to": "Published to"}
-# Every parameter the log and its feeds read; the page cache ignores the others.
-PARAMETERS = ("q", "topic", "outcome", "exemption", "sort", "page",
-              *(f"{name}-{part}" for name in DATE_FIELDS for part in ("day", "month", "year")))
+def parameters() -> tuple[str, ...]:
+    """Every parameter the log and its feeds read; the page cache ignores the others."""
+    return ("q", *(name for entry in filters.FILTERS for name in entry.parameters()), "sort", "page")
 
 
-def parse(args, topics: dict[str, str], exemptions: dict[str, str]) -> ParsedQuery:
-    """``args`` is a MultiDict; ``topics``/``exemptions`` map the known values to their names."""
-    form: dict = {}
-    errors: list[dict] = []
-
-    def error(name: str, href: str, text: str) -> None:
-        errors.append({"field": name, "href": f"#{href}", "text": text})
-
+def parse(args, facets) -> ParsedQuery:
+    """``args`` is a MultiDict; ``facets`` holds the choices each filter offers."""
+    reader = ParsedQuery(args)
     q = " ".join(clean_text(args.get("q") or "").split())
-    form["q"] = q
+    reader.form["q"] = q
     if len(q) > MAX_QUERY:
-        error("q", "q", f"Search terms must be {MAX_QUERY} characters or fewer")
+        reader.error("q", "q", gettext("Search terms must be %(count)d characters or fewer", count=MAX_QUERY))
 
-    def choices(name: str, known, label: str, anchor: str) -> tuple[str, ...]:
-        values = [clean_text(v) for v in args.getlist(name)[:MAX_VALUES * 4] if v][:MAX_VALUES + 1]
-        form[name] = values
-        if len(values) > MAX_VALUES:
-            error(name, anchor, f"Select {MAX_VALUES} {label}s or fewer")
-            return ()
-        unknown = [v for v in values if v not in known]
-        if unknown:
-            article = "an" if label[0] in "aeiou" else "a"
-            error(name, anchor, f"Select {article} {label} from the list")
-        return tuple(dict.fromkeys(v for v in values if v in known))
-
-    chosen_topics = choices("topic", topics, "topic", "topic")
-    chosen_outcomes = choices("outcome", OUTCOMES, "outcome", "outcome")
-    chosen_exemptions = choices("exemption", exemptions, "exemption", "exemption")
-
-    dates = {}
-    for name, label in DATE_FIELDS.items():
-        dates[name] = _date(args, name, label, form, error)
-    start, end = dates["published-from"], dates["published-to"]
-    if start and end and end < start:
-        error("published-to", "published-to-day", "Published to must be the same as or after published from")
+    chosen = {entry.field: entry.parse(reader, facets) for entry in filters.FILTERS}
+    for entry in filters.FILTERS:
+        entry.check(chosen, reader)
 
     sort = clean_text(args.get("sort") or "") or default_sort(q)
     if sort not in SORTS:
-        error("sort", "sort", "Select how to sort the responses from the list")
+        reader.error("sort", "sort", gettext("Select how to sort the responses from the list"))
         sort = default_sort(q)
-    form["sort"] = sort
+    reader.form["sort"] = sort
 
-    page = read_page(args.get("page"))
-
-    query = LogQuery(
-        q=q[:MAX_QUERY], topics=chosen_topics, outcomes=chosen_outcomes, exemptions=chosen_exemptions,
-        published_from=start, published_to=end, sort=sort, page=page,
-    )
-    return ParsedQuery(query=query, errors=errors, form=form)
-
-
-DATE_PART = {"day": re.compile(r"[0-9]{1,2}"), "month": re.compile(r"[0-9]{1,2}"), "year": re.compile(r"[0-9]{4}")}
-EARLIEST_YEAR = 1900
-
-
-def read_date(day: str, month: str, year: str, label: str) -> tuple[dt.date | None, str | None, str | None]:
-    """The one rule for a date typed as day, month and year: ``(date, None, None)`` or
-    ``(None, part to link to, message)``. Only ASCII digits count (``²`` and ``٣`` are
-    digits to ``str.isdigit`` but not to a person filling in a date), and every number is
-    bounded before it is used, so no value can overflow."""
-    parts = {"day": day, "month": month, "year": year}
-    missing = [part for part in ("day", "month", "year") if not parts[part]]
-    if missing:
-        return None, missing[0], f"{label} must include a {' and '.join(missing)}"
-    if not all(value.isascii() and value.isdigit() for value in parts.values()):
-        return None, "day", f"{label} must be a real date"
-    if not DATE_PART["year"].fullmatch(year):
-        return None, "year", "Year must include 4 numbers"
-    if not (DATE_PART["day"].fullmatch(day) and DATE_PART["month"].fullmatch(month)):
-        return None, "day", f"{label} must be a real date"
-    try:
-        value = dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None, "day", f"{label} must be a real date"
-    if value.year < EARLIEST_YEAR:
-        return None, "year", f"{label} must be after {EARLIEST_YEAR}"
-    return value, None, None
-
-
-def _date(args, name: str, label: str, form: dict, error) -> dt.date | None:
-    parts = {part: clean_text(args.get(f"{name}-{part}") or "").strip()[:10] for part in ("day", "month", "year")}
-    form[name] = parts
-    if not any(parts.values()):
-        return None
-    value, part, message = read_date(parts["day"], parts["month"], parts["year"], label)
-    if message:
-        error(name, f"{name}-{part}", message)
-    return value
+    reader.query = LogQuery(q=q[:MAX_QUERY], sort=sort, page=read_page(args.get("page")), **chosen)
+    return reader
 
 
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
@@ -174,23 +126,15 @@ def read_page(value: str | None) -> int:
 
 
 def query_string(query: LogQuery, **changes) -> str:
-    """The canonical query string for ``query`` (with ``changes``): shareable, stable."""
-    values = {
-        "q": query.q, "topic": list(query.topics), "outcome": list(query.outcomes),
-        "exemption": list(query.exemptions), "sort": query.sort, "page": query.page,
-    }
-    for name, value in (("published-from", query.published_from), ("published-to", query.published_to)):
-        if value:
-            values.update({f"{name}-day": value.day, f"{name}-month": value.month, f"{name}-year": value.year})
-    values.update(changes)
-    if values.get("sort") == default_sort(query.q):
-        values.pop("sort")  # the default for this search
-    if values.get("page") == 1:
-        values.pop("page")
-    pairs = []
-    for key, value in values.items():
-        if isinstance(value, list):
-            pairs.extend((key, item) for item in value)
-        elif value not in (None, ""):
-            pairs.append((key, value))
+    """The canonical query string for ``query`` (with ``changes`` of its words, sort or
+    page): shareable, stable, its parameters in the order of the form (so a link and
+    the form sent as it stands ask for the same address)."""
+    values = {"q": query.q, "sort": query.sort, "page": query.page, **changes}
+    pairs: list[tuple[str, object]] = [("q", values["q"])] if values["q"] else []
+    for entry, value in query.active():
+        pairs.extend(entry.pairs(value))
+    if values["sort"] != default_sort(query.q):  # else the default for this search
+        pairs.append(("sort", values["sort"]))
+    if values["page"] != 1:
+        pairs.append(("page", values["page"]))
     return urlencode(pairs)

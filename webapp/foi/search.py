@@ -5,21 +5,26 @@ stemming) or :class:`PostgresSearch` (weighted ``tsvector`` with a GIN index,
 ``ts_rank_cd``, English stemming). Both answer :meth:`search` with the same
 :class:`SearchPage`: the total, one page of :class:`Hit`, with the matching words in the
 title, summary and a snippet of the request and answers marked up for highlighting.
-Filters are the same SQL on both: topics (any of), outcomes (any of), exemptions (any
-of), and a published date range; the groups combine with AND.
+Filters are the entries of ``filters.FILTERS`` (outcomes, topics and exemptions: any
+of; a published date range), each writing its own condition; the conditions combine with
+AND. ``backend_for(engine, records=True)`` also reads each hit's full :class:`Record`
+(for the open data), in the same query as the hit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 from sqlalchemy import Engine, bindparam, text
 
+from webapp.foi import records
 from webapp.foi.catalogue import facets
+from webapp.foi.filters import At
 from webapp.foi.query import LogQuery
+from webapp.foi.records import Record, as_date
 from webapp.foi.snippet import SCAN_CHARS, snippet
 
 PER_PAGE = 20
@@ -41,6 +46,7 @@ class Hit:
     updated: dt.date | None
     outcome: str
     regime: str
+    record: Record | None = None  # with ``records=True``
 
 
 @dataclass
@@ -73,8 +79,9 @@ def highlighted(value: str | None) -> Markup:
     return Markup(escaped)
 
 
-# The facet filters: the query's field, the table linking responses to it, its column.
-FACETS = (("topics", "foi_topic", "slug"), ("exemptions", "foi_exemption", "section"))
+PER_ROW = At(per_row=True)
+# PostgreSQL's narrow table of published responses (``foi_search``).
+NARROW = At(row="s", key="response_id", narrow=True)
 
 
 class SearchBackend:
@@ -82,38 +89,29 @@ class SearchBackend:
 
     name = "base"
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, records: bool = False):
         self.engine = engine
+        self.records = records
 
-    def filters(self, query: LogQuery, per_row: bool = False, row: str = "r", key: str = "id",
-                published: bool = True) -> tuple[list[str], dict, list]:
-        """The WHERE clauses for the query's filters. A facet is a set of ids by default;
-        ``per_row`` asks instead, for one response at a time, whether it has the facet
-        (a lookup by primary key, for a walk of the date index). ``row`` and ``key`` name
-        the table's alias and its response id (``foi_search`` on PostgreSQL has
-        ``published`` and ``outcome`` too); ``published=False`` leaves out the
-        ``is_published`` check, for a table holding published responses only."""
-        clauses = [f"{row}.is_published = :published_flag"] if published else []
+    @property
+    def columns(self) -> str:
+        """What every page row reads (with each record's own columns when asked for)."""
+        return f"{self.COLUMNS}, {records.COLUMNS}" if self.records else self.COLUMNS
+
+    def filters(self, query: LogQuery, at: At = At(), published: bool = True) -> tuple[list[str], dict, list]:
+        """The WHERE clauses for the query's filters, in the order of the filters, each
+        written by its entry for ``at``: a facet is a set of ids by default, or with
+        ``at.per_row`` a question asked of one response at a time (a lookup by primary
+        key, for a walk of the date index). ``published`` adds the ``is_published``
+        check first; leave it out for a table holding published responses only."""
+        clauses = [f"{at.row}.is_published = :published_flag"] if published else []
         params: dict = {"published_flag": True} if published else {}
-        expanding = []
-        if query.outcomes:
-            clauses.append(f"{row}.outcome IN :outcomes")
-            params["outcomes"] = list(query.outcomes)
-            expanding.append("outcomes")
-        for name, table, column in FACETS:
-            if getattr(query, name):
-                if per_row:
-                    clauses.append(f"EXISTS (SELECT 1 FROM {table} f WHERE f.response_id = {row}.{key} AND f.{column} IN :{name})")
-                else:
-                    clauses.append(f"{row}.{key} IN (SELECT f.response_id FROM {table} f WHERE f.{column} IN :{name})")
-                params[name] = list(getattr(query, name))
-                expanding.append(name)
-        if query.published_from:
-            clauses.append(f"{row}.published >= :published_from")
-            params["published_from"] = query.published_from
-        if query.published_to:
-            clauses.append(f"{row}.published <= :published_to")
-            params["published_to"] = query.published_to
+        expanding: list[str] = []
+        for entry, value in query.active():
+            clause = entry.clause(value, at)
+            clauses.append(clause.sql)
+            params.update(clause.params)
+            expanding.extend(clause.expanding)
         return clauses, params, expanding
 
     def statement(self, sql: str, expanding: list):
@@ -140,8 +138,8 @@ class SearchBackend:
                 id=row.id, reference=row.reference, title=_strip(row.title_marked),
                 title_html=highlighted(row.title_marked), summary_html=highlighted(row.summary_marked),
                 snippet_html=_snippet_html(row, query),
-                published=_date(row.published), updated=_date(row.updated), outcome=row.outcome,
-                regime=row.regime,
+                published=as_date(row.published), updated=as_date(row.updated), outcome=row.outcome,
+                regime=row.regime, record=Record.from_row(row) if self.records else None,
             )
             for row in rows
         ]
@@ -151,7 +149,7 @@ class SearchBackend:
     @staticmethod
     def affordable(query: LogQuery, total: int) -> LogQuery:
         if query.effective_sort == "relevance" and total > RELEVANCE_LIMIT:
-            return replace(query, sort="newest")
+            return query.but(sort="newest")
         return query
 
     def all_ids(self, query: LogQuery) -> list[int]:
@@ -168,7 +166,7 @@ class SearchBackend:
             self.statement(f"SELECT count(*) FROM foi_response r WHERE {where}", expanding), params
         ).scalar_one()
         rows = connection.execute(self.statement(
-            f"SELECT {self.COLUMNS}, r.title AS title_marked, r.summary AS summary_marked "
+            f"SELECT {self.columns}, r.title AS title_marked, r.summary AS summary_marked "
             f"FROM foi_response r WHERE {where} ORDER BY {self.order(query)} LIMIT :limit OFFSET :offset",
             expanding), {**params, "limit": limit, "offset": offset}).all()
         return total, rows
@@ -183,16 +181,14 @@ class SearchBackend:
         return self._facets(connection).published
 
     def _one_facet_total(self, connection, query: LogQuery) -> int | None:
-        """The count of a browse by one topic or one exemption and nothing else: the
-        facets count it per content version (published responses only), so the page
-        need not (PostgreSQL's count joined every published response: about 17 ms)."""
-        if query.q or query.outcomes or query.published_from or query.published_to:
+        """The count of a browse by one value of one filter and nothing else, when the
+        facets count it per content version (a topic or an exemption: published responses
+        only), so the page need not (PostgreSQL's count joined every published response:
+        about 17 ms)."""
+        if query.q or len(query.chosen) != 1:
             return None
-        if len(query.topics) == 1 and not query.exemptions:
-            return self._facets(connection).topic_counts.get(query.topics[0], 0)
-        if len(query.exemptions) == 1 and not query.topics:
-            return self._facets(connection).exemption_counts.get(query.exemptions[0], 0)
-        return None
+        [(entry, value)] = query.active()
+        return entry.known_count(self._facets(connection), value)
 
     WALK_ROWS = 5000  # rows a newest/oldest walk of the date index may read for a page
 
@@ -230,9 +226,8 @@ class SqliteSearch(SearchBackend):
         return " ".join(f'"{term}"' for term in query.terms)
 
     def _text_parts(self, query: LogQuery):
-        clauses, params, expanding = self.filters(query, per_row=True)
-        clauses = clauses[1:]  # is_published: the index holds published responses only
-        params.pop("published_flag")
+        # No is_published check: the index holds published responses only.
+        clauses, params, expanding = self.filters(query, PER_ROW, published=False)
         params["match"] = self.match(query)
         return clauses, params, expanding
 
@@ -287,7 +282,7 @@ class SqliteSearch(SearchBackend):
         if not ids:
             return []
         rows = connection.execute(self.statement(
-            f"SELECT {self.COLUMNS}, highlight(foi_fts, 0, char(2), char(3)) AS title_marked, "
+            f"SELECT {self.columns}, highlight(foi_fts, 0, char(2), char(3)) AS title_marked, "
             f"highlight(foi_fts, 1, char(2), char(3)) AS summary_marked, "
             # Not FTS5's snippet(): its time grows with the square of a word's occurrences.
             f"substr(r.search_body, 1, :scan) AS snippet_source "
@@ -303,13 +298,14 @@ class SqliteSearch(SearchBackend):
                 f"SELECT r.id FROM foi_response r WHERE r.is_published = 1 ORDER BY {self.order(query)} "
                 "LIMIT :limit OFFSET :offset"), {"limit": limit, "offset": offset}).scalars()) if offset < total else []
             return total, self._rows(connection, ids)
-        if not (query.topics or query.exemptions):
+        leader = next(((entry, value) for entry, value in query.active() if entry.lead(value)), None)
+        if leader is None:
             return super()._browse(connection, query, limit, offset)
-        # Lead with the facet's own index: the responses with that topic (or exemption).
-        name, table, column = next(facet for facet in FACETS if getattr(query, facet[0]))
-        lead = f"SELECT DISTINCT f.response_id AS id FROM {table} f WHERE f.{column} IN :{name}"
-        every, params, expanding = self.filters(query, per_row=True)
-        rest = self.filters(replace(query, **{name: ()}), per_row=True)[0]
+        # Lead with the first filter's own index: the responses with that topic (or exemption).
+        entry, value = leader
+        lead = entry.lead(value)
+        every, params, expanding = self.filters(query, PER_ROW)
+        rest = self.filters(query.but(**{entry.field: entry.empty}), PER_ROW)[0]
         source = f"FROM ({lead}) m CROSS JOIN foi_response r INDEXED BY ix_foi_response_filter ON r.id = m.id"
         where = " AND ".join(rest)
         total = connection.execute(self.statement(f"SELECT count(*) {source} WHERE {where}", expanding), params).scalar_one()
@@ -328,7 +324,7 @@ class SqliteSearch(SearchBackend):
         if not ids:
             return []
         rows = connection.execute(self.statement(
-            f"SELECT {self.COLUMNS}, r.title AS title_marked, r.summary AS summary_marked FROM foi_response r "
+            f"SELECT {self.columns}, r.title AS title_marked, r.summary AS summary_marked FROM foi_response r "
             f"WHERE r.id IN :ids", ["ids"]), {"ids": ids}).all()
         return _in_order(rows, ids)
 
@@ -369,7 +365,7 @@ class PostgresSearch(SearchBackend):
 
     def _text_where(self, query, per_row: bool = False):
         # per_row: a walk of the date index checks each row, facets by primary key.
-        clauses, params, expanding = self.filters(query, per_row=per_row, row="s", key="response_id",
+        clauses, params, expanding = self.filters(query, At(row="s", key="response_id", per_row=per_row, narrow=True),
                                                   published=False)
         params["terms"] = " ".join(query.terms)
         return " AND ".join([self.MATCH, *clauses]), params, expanding
@@ -393,8 +389,7 @@ class PostgresSearch(SearchBackend):
         """As on SQLite: without filters, count the matches, then page them (walking the
         date index when many match); with filters, the page and the total in one pass.
         Relevance is affordable by what the words match before filters, on both engines."""
-        filters = self.filters(query, published=False)[0]
-        if not filters:
+        if not query.chosen:
             total = self._text_count(connection, query)
             query = self.affordable(query, total)
             return total, self._text_rows(connection, query, self._page_ids(
@@ -433,7 +428,7 @@ class PostgresSearch(SearchBackend):
         if not ids:
             return []
         rows = connection.execute(text(
-            f"SELECT {self.COLUMNS}, "
+            f"SELECT {self.columns}, "
             f"ts_headline('english', r.title, plainto_tsquery('english', :terms), :headline) AS title_marked, "
             f"ts_headline('english', r.summary, plainto_tsquery('english', :terms), :headline) AS summary_marked, "
             # ts_headline parses all it is given: give it a bounded part of the text.
@@ -449,19 +444,19 @@ class PostgresSearch(SearchBackend):
         the first page; facets are checked row by row as the index is walked), and only
         then are the page's rows read."""
         clauses, params, expanding = self.filters(query)
-        if len(clauses) == 1:
+        if not query.chosen:
             total = self._published(connection)
         elif (one := self._one_facet_total(connection, query)) is not None:
             total = one
         else:
             total = connection.execute(self.statement(
                 f"SELECT count(*) FROM foi_response r WHERE {' AND '.join(clauses)}", expanding), params).scalar_one()
-        clauses, params, expanding = self.filters(query, per_row=True)
+        clauses, params, expanding = self.filters(query, PER_ROW)
         ids = list(connection.execute(self.statement(
             f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self.order(query)} "
             f"LIMIT :limit OFFSET :offset", expanding), {**params, "limit": limit, "offset": offset}).scalars())
         rows = connection.execute(text(
-            f"SELECT {self.COLUMNS}, r.title AS title_marked, r.summary AS summary_marked "
+            f"SELECT {self.columns}, r.title AS title_marked, r.summary AS summary_marked "
             f"FROM foi_response r WHERE r.id = ANY(:ids)"), {"ids": ids}).all()
         return total, _in_order(rows, ids)
 
@@ -471,15 +466,17 @@ class PostgresSearch(SearchBackend):
             sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {self.order(query)}"
             return list(connection.execute(self.statement(sql, expanding), params).scalars())
         query = self.affordable(query, self._text_count(connection, LogQuery(q=query.q)))  # as SQLite
-        clauses, params, expanding = self.filters(query, row="s", key="response_id", published=False)
+        clauses, params, expanding = self.filters(query, NARROW, published=False)
         params["terms"] = " ".join(query.terms)
         sql = (f"SELECT s.response_id FROM foi_search s WHERE {' AND '.join([self.MATCH, *clauses])} "
                f"ORDER BY {self._order(query)}")
         return list(connection.execute(self.statement(sql, expanding), params).scalars())
 
 
-def backend_for(engine: Engine) -> SearchBackend:
-    return PostgresSearch(engine) if engine.dialect.name == "postgresql" else SqliteSearch(engine)
+def backend_for(engine: Engine, records: bool = False) -> SearchBackend:
+    """The engine's search; ``records=True`` reads each hit's full record too."""
+    backend = PostgresSearch if engine.dialect.name == "postgresql" else SqliteSearch
+    return backend(engine, records=records)
 
 
 def _in_order(rows, ids):
@@ -502,8 +499,3 @@ def _snippet_html(row, query: LogQuery) -> Markup | None:
 def _strip(value: str) -> str:
     return value.replace(START, "").replace(STOP, "")
 
-
-def _date(value):
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])

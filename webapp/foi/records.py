@@ -1,0 +1,94 @@
+"""A published response as the pages and the open data read it: its row's fields and its
+stored document (the rendered, sanitised parts), parsed once.
+
+:func:`find` looks one up by its reference (any case), :func:`chunks` reads many by id,
+a bounded number at a time, and the search builds them for its hits when asked
+(``backend_for(engine, records=True)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import Engine, select
+
+from webapp.extensions import db
+from webapp.foi.models import FoiResponse
+
+MAX_REFERENCE = 64
+CHUNK = 500
+# The columns a record needs besides those every search hit has (search.py's COLUMNS).
+COLUMNS = "r.title, r.summary, r.change_note, r.received, r.responded, r.document"
+
+
+@dataclass(frozen=True)
+class Record:
+    id: int
+    reference: str
+    title: str
+    summary: str
+    published: dt.date
+    updated: dt.date | None
+    change_note: str
+    received: dt.date
+    responded: dt.date
+    regime: str
+    outcome: str
+    document: dict
+
+    @classmethod
+    def from_row(cls, row) -> Record:
+        """From a ``FoiResponse`` or a result row with the same columns (SQLite gives a
+        raw query's dates as text)."""
+        return cls(
+            id=row.id, reference=row.reference, title=row.title, summary=row.summary,
+            published=as_date(row.published), updated=as_date(row.updated), change_note=row.change_note or "",
+            received=as_date(row.received), responded=as_date(row.responded), regime=row.regime,
+            outcome=row.outcome, document=json.loads(row.document),
+        )
+
+    @property
+    def topics(self) -> list[str]:
+        return self.document["topics"]
+
+    @property
+    def exemptions(self) -> list[dict]:
+        return self.document["exemptions"]
+
+
+def as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def find(reference: str) -> FoiResponse | None:
+    """The published response at ``reference`` (matched without regard to case)."""
+    if len(reference) > MAX_REFERENCE:
+        return None
+    return db.session.scalars(
+        select(FoiResponse).where(FoiResponse.reference_key == reference.upper(), FoiResponse.is_published.is_(True))
+    ).first()
+
+
+def published_titles(references: list[str]) -> dict[str, tuple[str, str]]:
+    """Which of ``references`` are published, in one query: upper-cased reference →
+    (reference as published, title)."""
+    keys = [reference.upper() for reference in references if len(reference) <= MAX_REFERENCE]
+    if not keys:
+        return {}
+    rows = db.session.execute(select(FoiResponse.reference_key, FoiResponse.reference, FoiResponse.title).where(
+        FoiResponse.reference_key.in_(keys), FoiResponse.is_published.is_(True)))
+    return {key: (reference, title) for key, reference, title in rows}
+
+
+def chunks(engine: Engine, ids: list[int]) -> Iterator[list[Record]]:
+    """The records of ``ids`` in that order, ``CHUNK`` at a time (the whole log can be asked for)."""
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        with engine.connect() as connection:
+            found = {row.id: row for row in connection.execute(select(FoiResponse).where(FoiResponse.id.in_(chunk)))}
+        yield [Record.from_row(found[i]) for i in chunk if i in found]
