@@ -46,21 +46,23 @@ def runner(app):
 
 
 @pytest.fixture
-def get_page(client):
+def get_page(request):
     """``get_page(path, status=200, client=None, **kwargs)``: GET an HTML page, assert its
     status and what every page must be (``tests/pages.py``), return it parsed."""
-    return PageRequests(client, "GET")
+    return PageRequests("GET", lambda: request.getfixturevalue("client"))
 
 
 @pytest.fixture
-def post_page(client):
+def post_page(request):
     """``post_page(path, status=200, client=None, data=..., **kwargs)``: as ``get_page``,
     for the page a POST answers with."""
-    return PageRequests(client, "POST")
+    return PageRequests("POST", lambda: request.getfixturevalue("client"))
 
 
 def soup(response) -> BeautifulSoup:
-    """The response body parsed as HTML."""
+    """The response body parsed as HTML (a page ``get_page`` already parsed as it is)."""
+    if isinstance(response, BeautifulSoup):
+        return response
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 

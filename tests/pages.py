@@ -23,6 +23,7 @@ import base64
 import hashlib
 import re
 from collections import Counter
+from typing import Callable
 
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
@@ -142,14 +143,14 @@ def checked_page(response: Response, label: str, config, status: int | None = 20
 
 
 class PageRequests:
-    """What the ``get_page`` and ``post_page`` fixtures call: a request through ``client``
-    (another client may be passed per call), its answer checked and parsed."""
+    """What the ``get_page`` and ``post_page`` fixtures call: a request through the test's
+    ``client`` fixture (or the ``client`` passed), its answer checked and parsed."""
 
-    def __init__(self, client: FlaskClient, method: str):
-        self.client = client
+    def __init__(self, method: str, default_client: Callable[[], FlaskClient]):
         self.method = method
+        self.default_client = default_client  # called only when needed: no app is built for nothing
 
     def __call__(self, path: str, status: int | None = 200, client: FlaskClient | None = None, **kwargs) -> Page:
-        client = client or self.client
+        client = client or self.default_client()
         response = client.open(path, method=self.method, **kwargs)
         return checked_page(response, f"{self.method} {path}", client.application.config, status)

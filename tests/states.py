@@ -5,9 +5,10 @@ automatically. Pages that need a parameter, and pages in a particular state (an 
 the cookie banner, a form with errors, search results), are added to ``EXTRA_STATES``
 with one line each:
 
-    State("form with errors", "/feedback", act=submit_empty_form),
+    State("feedback form with errors", "/feedback", act=press("Send feedback")),
 
-A state whose route, link or button is missing fails with the reason (``MissingState``):
+Every state is checked by the browser gates (tests/quality/) and, through the Flask
+test client, by tests/test_page_invariants.py. A state whose route, link or button is missing fails with the reason (``MissingState``):
 a renamed route must never quietly switch a gate off. Add a state when its page exists.
 """
 
