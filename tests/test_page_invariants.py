@@ -123,9 +123,8 @@ def test_a_wrong_status_names_the_page():
         checked_page(respond(html_page(), status=404), "GET /example", CONFIG)
 
 
-def test_the_fixture_checks_the_page_it_fetches(tmp_path, get_page):
+def test_the_fixture_checks_the_page_it_fetches(app, get_page):
     """``get_page`` runs the checker: a route that renders a bad page fails it."""
-    app = make_app(tmp_path)
 
     @app.get("/_test/bad-page")
     def bad_page():
@@ -134,4 +133,4 @@ def test_the_fixture_checks_the_page_it_fetches(tmp_path, get_page):
     page = get_page("/")
     assert page.response.status_code == 200 and page.select_one("h1") is not None
     with pytest.raises(AssertionError, match=r"GET /_test/bad-page breaks .*\n  - expected exactly one <h1>"):
-        get_page("/_test/bad-page", client=app.test_client())
+        get_page("/_test/bad-page")
