@@ -1,4 +1,5 @@
-"""Shared fixtures: ``app``, ``client`` and ``runner`` (flaskr style), parsed HTML, and
+"""Shared fixtures: ``app``, ``client`` and ``runner`` (flaskr style), checked and parsed
+pages (``get_page``, ``post_page``), parsed HTML, and
 the service addresses the PostgreSQL/Redis tests read from the environment."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import os
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.pages import PageRequests
 from webapp import create_app
 from webapp.database import upgrade
 from webapp.extensions import db
@@ -43,8 +45,24 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def get_page(request):
+    """``get_page(path, status=200, client=None, **kwargs)``: GET an HTML page, assert its
+    status and what every page must be (``tests/pages.py``), return it parsed."""
+    return PageRequests("GET", lambda: request.getfixturevalue("client"))
+
+
+@pytest.fixture
+def post_page(request):
+    """``post_page(path, status=200, client=None, data=..., **kwargs)``: as ``get_page``,
+    for the page a POST answers with."""
+    return PageRequests("POST", lambda: request.getfixturevalue("client"))
+
+
 def soup(response) -> BeautifulSoup:
-    """The response body parsed as HTML."""
+    """The response body parsed as HTML (a page ``get_page`` already parsed as it is)."""
+    if isinstance(response, BeautifulSoup):
+        return response
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 

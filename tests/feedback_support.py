@@ -29,6 +29,13 @@ def send(client, hidden: dict, **answers):
     return client.post("/feedback", data=data, headers={"User-Agent": CHROME_UA})
 
 
+def send_page(post_page, client, hidden: dict, status: int = 200, **answers):
+    """``send``, when the answer is a page: its status and what every page must be are
+    checked (``tests/pages.py``), and it comes back parsed."""
+    return post_page("/feedback", data={**hidden, **answers}, headers={"User-Agent": CHROME_UA},
+                     status=status, client=client)
+
+
 def rows(app) -> list[Feedback]:
     with app.app_context():
         return list(db.session.scalars(select(Feedback).order_by(Feedback.id)))

@@ -5,19 +5,20 @@ automatically. Pages that need a parameter, and pages in a particular state (an 
 the cookie banner, a form with errors, search results), are added to ``EXTRA_STATES``
 with one line each:
 
-    State("form with errors", "/feedback", act=submit_empty_form),
+    State("feedback form with errors", "/feedback", act=press("Send feedback")),
 
-A state whose route does not exist yet is skipped with the reason printed, so a gate
-can name a page another branch is still building and check it as soon as it lands.
+Every state is checked by the browser gates (tests/quality/) and, through the Flask
+test client, by tests/test_page_invariants.py. A state whose route, link or button is missing fails with the reason (``MissingState``):
+a renamed route must never quietly switch a gate off. Add a state when its page exists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
@@ -25,20 +26,26 @@ from tests.routes import page_paths
 from webapp import create_app
 
 
+class MissingState(AssertionError):
+    """A registered state cannot be reached: its route, link, button or command is gone.
+    A failure, never a skip, so a renamed route cannot silently switch a gate off."""
+
+
 @dataclass(frozen=True)
 class State:
     """A page in one state.
 
-    ``path`` is where the state starts, or a function ``(page, app)`` that finds it in
-    the browser (returning None, or raising LookupError with the reason, when there is
-    nothing to find yet). ``act`` runs Playwright actions
-    after the page has loaded (click a button, submit a form, ...); the state is the page
-    as they leave it, and its served HTML is the last document the browser received.
-    ``status`` is the HTTP status of that document.
+    ``path`` is where the state starts, or a finder (``first_link``) that finds it, in the
+    browser or through the test client. ``act`` is what a visitor does once the page has
+    loaded (``press`` a button, ...); the state is the page as that leaves it, and its
+    served HTML is the last document the browser received. An ``act`` is called with a
+    Playwright page; one that can also be done without a browser has an ``in_client``
+    method (see ``press``), which the fast page checks use. ``status`` is the HTTP status
+    of the state's document.
     """
 
     name: str
-    path: str | Callable[..., str | None]
+    path: str | Callable[..., str]
     act: Callable | None = None
     status: int = 200
 
@@ -46,27 +53,45 @@ class State:
         return self.name
 
 
-def first_link(on: str, prefix: str) -> Callable:
-    """A path found by opening ``on`` and taking the first link that starts with ``prefix``
-    (for example a FOI response from the disclosure log)."""
+def first_link(on: str, prefix: str) -> "FirstLink":
+    """A path found by opening ``on`` and taking the first link in ``<main>`` that starts
+    with ``prefix`` (for example a FOI response from the disclosure log)."""
+    return FirstLink(on, prefix)
 
-    def find(page, app: Flask) -> str | None:
-        if not route_exists(app, on):
-            raise LookupError(f"no route for {on} in the URL map")
-        response = page.goto(on)
-        if response is None or response.status != 200:
-            raise LookupError(f"{on} answered {response and response.status}")
-        for href in page.locator("main a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+
+@dataclass(frozen=True)
+class FirstLink:
+    on: str
+    prefix: str
+
+    def __str__(self) -> str:
+        return f"the first link to {self.prefix}… on {self.on}"
+
+    def pick(self, hrefs: list[str]) -> str:
+        for href in hrefs:
             path = urlsplit(href).path
-            if path.startswith(prefix) and path != prefix.rstrip("/") and not urlsplit(href).query:
+            if path.startswith(self.prefix) and path != self.prefix.rstrip("/") and not urlsplit(href).query:
                 return path
-        return None
+        raise MissingState(f"{self} found nothing: no link in <main> starts with {self.prefix}")
 
-    find.__doc__ = f"the first link to {prefix}… on {on}"
-    return find
+    def __call__(self, page, app: Flask) -> str:
+        """In the browser: open ``on`` in ``page``."""
+        require_route(app, self.on)
+        response = page.goto(self.on)
+        if response is None or response.status != 200:
+            raise MissingState(f"{self.on} answered {response and response.status}")
+        return self.pick(page.locator("main a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
+
+    def in_client(self, client) -> str:
+        """Through the Flask test client."""
+        require_route(client.application, self.on)
+        response = client.get(self.on)
+        if response.status_code != 200:
+            raise MissingState(f"{self.on} answered {response.status_code}")
+        return self.pick([a["href"] for a in parsed(response).select("main a[href]")])
 
 
-def press(text: str, shows: str | None = None) -> Callable:
+def press(text: str, shows: str | None = None) -> "Press":
     """An action: press the button labelled ``text`` and wait for what it brings.
 
     A button that submits a form loads a page: waiting for ``load`` is enough. A button
@@ -74,19 +99,74 @@ def press(text: str, shows: str | None = None) -> Callable:
     element it ``shows`` (a CSS selector) and the action waits until it is visible,
     with or without JavaScript.
     """
+    return Press(text, shows)
 
-    def act(page) -> None:
-        button = page.get_by_role("button", name=text)
+
+@dataclass(frozen=True)
+class Press:
+    text: str
+    shows: str | None = None
+
+    def __str__(self) -> str:
+        return f"press “{self.text}”"
+
+    def __call__(self, page) -> None:
+        """In the browser, with or without JavaScript."""
+        button = page.get_by_role("button", name=self.text)
         if button.count() == 0:
-            pytest.skip(f"not yet present: no “{text}” button on {page.url}")
+            raise MissingState(f"no “{self.text}” button on {page.url}")
         button.first.click()
-        if shows:
-            page.locator(shows).first.wait_for(state="visible")
+        if self.shows:
+            page.locator(self.shows).first.wait_for(state="visible")
         else:
             page.wait_for_load_state("load")
 
-    act.__doc__ = f"press “{text}”"
-    return act
+    def in_client(self, client, response, path: str):
+        """Through the test client, as a browser without JavaScript does it: send the
+        button's form with its fields and the button's own name and value, follow the
+        redirect, and return the response that ends on."""
+        page = parsed(response)
+        button = next((b for b in page.select("button, input[type=submit]")
+                       if " ".join((b.get_text() or b.get("value", "")).split()) == self.text), None)
+        if button is None:
+            raise MissingState(f"no “{self.text}” button on {path}")
+        form = button.find_parent("form")
+        if form is None:
+            raise MissingState(f"the “{self.text}” button on {path} is not in a form")
+        data = form_fields(form)
+        if button.get("name"):
+            data[button["name"]] = button.get("value", "")
+        method = (button.get("formmethod") or form.get("method") or "get").upper()
+        action = urljoin(path, button.get("formaction") or form.get("action") or path)
+        sent = {"query_string": data} if method == "GET" else {"data": data}
+        answer = client.open(action, method=method, follow_redirects=True,
+                             headers={"Sec-Fetch-Site": "same-origin", "Referer": f"http://localhost{path}"}, **sent)
+        if self.shows and parsed(answer).select_one(f"{self.shows}:not([hidden])") is None:
+            raise MissingState(f"pressing “{self.text}” on {path} did not show {self.shows}")
+        return answer
+
+
+def form_fields(form) -> dict[str, str]:
+    """What a browser sends for ``form`` before a button adds its own name and value."""
+    data = {}
+    for field in form.select("input[name], textarea[name], select[name]"):
+        kind = field.get("type", "text").lower()
+        if field.has_attr("disabled") or kind in ("submit", "button", "image", "reset", "file"):
+            continue
+        if kind in ("checkbox", "radio") and not field.has_attr("checked"):
+            continue
+        if field.name == "textarea":
+            data[field["name"]] = field.get_text()
+        elif field.name == "select":
+            option = field.select_one("option[selected]") or field.select_one("option")
+            data[field["name"]] = option.get("value", option.get_text()) if option else ""
+        else:
+            data[field["name"]] = field.get("value", "on" if kind in ("checkbox", "radio") else "")
+    return data
+
+
+def parsed(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 # States beyond the parameterless pages; one line each. Other capabilities add theirs here.
@@ -104,8 +184,8 @@ EXTRA_STATES = [
 ]
 
 # Flask commands run once on the live app before any gate opens a state, so that pages
-# show real content (a disclosure log with responses in it). A command that does not
-# exist yet is reported and left out.
+# show real content (a disclosure log with responses in it). A command that is missing
+# fails the gates: pages checked without their content would prove little.
 SITE_COMMANDS = [
     ["foi", "import"],
 ]
@@ -116,16 +196,18 @@ LIGHTHOUSE_STATES = ["/", "/foi", "FOI response", "/cookies", "/feedback"]
 
 
 def prepare_site(app: Flask) -> list[str]:
-    """Run ``SITE_COMMANDS`` on ``app``; return a note for each command not yet present."""
-    notes = []
+    """Run ``SITE_COMMANDS`` on ``app``; fail, naming it, on a command that is missing or
+    does not succeed. Returns notes for the gates' summary (none today)."""
     runner = app.test_cli_runner()
     for command in SITE_COMMANDS:
         result = runner.invoke(args=command)
         if result.exit_code == 2 and "No such command" in result.output:
-            notes.append(f"not yet present: `flask {' '.join(command)}` (pages are checked without its content)")
-            continue
+            raise MissingState(
+                f"`flask {' '.join(command)}` (tests/states.py SITE_COMMANDS) is not a command of the app: "
+                "was it renamed? Pages would be checked without their content."
+            )
         assert result.exit_code == 0, f"flask {' '.join(command)} failed:\n{result.output}"
-    return notes
+    return []
 
 
 def site_app() -> Flask:
@@ -140,7 +222,10 @@ def all_states(app: Flask | None = None) -> list[State]:
 
 def lighthouse_states(app: Flask | None = None) -> list[State]:
     by_name = {state.name: state for state in all_states(app)}
-    return [by_name.get(name) or State(name, name) for name in LIGHTHOUSE_STATES]
+    missing = [name for name in LIGHTHOUSE_STATES if name not in by_name]
+    if missing:
+        raise MissingState(f"LIGHTHOUSE_STATES names no registered state: {missing}")
+    return [by_name[name] for name in LIGHTHOUSE_STATES]
 
 
 def route_exists(app: Flask, path: str) -> bool:
@@ -156,20 +241,29 @@ def route_exists(app: Flask, path: str) -> bool:
     return True
 
 
-def resolve(state: State, app: Flask, page) -> str:
-    """The path the state starts at, or skip (with the reason printed) when its page
-    does not exist yet."""
-    if callable(state.path):
-        try:
-            path = state.path(page, app)
-        except LookupError as reason:
-            pytest.skip(f"{state.name}: not yet present ({reason})")
-        if path is None:
-            pytest.skip(f"{state.name}: not yet present ({state.path.__doc__} found nothing)")
-        return path
-    if state.status == 200 and not route_exists(app, state.path):
-        pytest.skip(f"{state.name}: not yet present (no route for {state.path} in the URL map)")
-    return state.path
+def require_route(app: Flask, path: str) -> None:
+    if not route_exists(app, path):
+        raise MissingState(
+            f"no GET route for {path} in the URL map: was it renamed or removed? "
+            "Update its state in tests/states.py (and tests/public_routes.txt)."
+        )
+
+
+def named(state: State, problem: MissingState) -> MissingState:
+    return MissingState(f"state “{state.name}”: {problem}")
+
+
+def resolve(state: State, app: Flask, page=None, client=None) -> str:
+    """The path the state starts at (a finder runs in ``page``, or through ``client`` when
+    one is given); ``MissingState``, naming the state, when its route or link is gone."""
+    try:
+        if callable(state.path):
+            return state.path.in_client(client) if client is not None else state.path(page, app)
+        if state.status == 200:
+            require_route(app, state.path)
+        return state.path
+    except MissingState as problem:
+        raise named(state, problem) from None
 
 
 def open_state(page, state: State, app: Flask) -> str:
@@ -189,11 +283,27 @@ def open_state(page, state: State, app: Flask) -> str:
         if state.act:
             try:
                 state.act(page)
-            except pytest.skip.Exception as reason:
-                pytest.skip(f"{state.name}: {reason}")
+            except MissingState as problem:
+                raise named(state, problem) from None
         page.wait_for_load_state("load")
     finally:
         page.remove_listener("response", on_response)
     document = documents[-1]
     assert document.status == state.status, f"{state.name}: {document.url} answered {document.status}"
     return document.text()
+
+
+def fetch_state(client, state: State):
+    """The state through the Flask test client, as a browser without JavaScript reaches
+    it: ``(path, response)`` for the document it ends on. An ``act`` without an
+    ``in_client`` method (browser-only) leaves the state at the page it starts on."""
+    app = client.application
+    path = resolve(state, app, client=client)
+    response = client.get(path)
+    in_client = getattr(state.act, "in_client", None)
+    if in_client is not None:
+        try:
+            response = in_client(client, response, path)
+        except MissingState as problem:
+            raise named(state, problem) from None
+    return path, response

@@ -24,10 +24,6 @@ def app(tmp_path):
     return app
 
 
-def heading(response):
-    return soup(response).select_one("main h1").get_text(strip=True)
-
-
 def assert_error_page(response, status, title):
     assert response.status_code == status
     assert response.mimetype == "text/html"
@@ -40,45 +36,47 @@ def assert_error_page(response, status, title):
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-def test_404(client):
-    response = client.get("/no/such/page")
-    assert_error_page(response, 404, "Page not found")
-    assert soup(response).select_one("main a[href='/foi']").get_text() == "search the FOI responses"
+def test_404(get_page):
+    page = get_page("/no/such/page", status=404)
+    assert_error_page(page.response, 404, "Page not found")
+    assert page.select_one("main a[href='/foi']").get_text() == "search the FOI responses"
 
 
-def test_405_keeps_allow_header(client):
-    response = client.post("/")
+def test_405_keeps_allow_header(post_page):
+    response = post_page("/", status=405).response
     assert_error_page(response, 405, "Sorry, that action is not possible on this page")
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
 
 
-def test_413_for_a_body_over_the_limit(tmp_path):
+def test_413_for_a_body_over_the_limit(tmp_path, post_page):
     client = make_app(tmp_path, MAX_CONTENT_LENGTH=2048).test_client()
-    response = client.post("/", data={"text": "x" * 4096})
+    response = post_page("/", data={"text": "x" * 4096}, status=413, client=client).response
     assert_error_page(response, 413, "Sorry, what you sent is too large")
 
 
-def test_400(client):
-    assert_error_page(client.get("/_test/abort/400"), 400, "Sorry, there is a problem with your request")
+def test_400(get_page):
+    response = get_page("/_test/abort/400", status=400).response
+    assert_error_page(response, 400, "Sorry, there is a problem with your request")
 
 
-def test_429_passes_retry_after(app, client):
+def test_429_passes_retry_after(app, get_page):
     from werkzeug.exceptions import TooManyRequests
 
     @app.get("/_test/limited")
     def limited():
         raise TooManyRequests(retry_after=60)
 
-    response = client.get("/_test/limited")
+    response = get_page("/_test/limited", status=429).response
     assert_error_page(response, 429, "Sorry, there have been too many attempts")
     assert response.headers["Retry-After"] == "60"
 
 
-def test_500_has_seed_wording_and_no_stack_trace(client, caplog):
+def test_500_has_seed_wording_and_no_stack_trace(client, get_page, caplog):
+    # ``client`` first, so the app is built before caplog starts listening.
     with caplog.at_level(logging.ERROR):
-        response = client.get("/_test/crash")
+        page = get_page("/_test/crash", status=500)
+    response = page.response
     assert_error_page(response, 500, "Sorry, there was a technical problem")
-    page = soup(response)
     assert page.select("main p")[0].get_text() == "Please try again."
     body = response.get_data(as_text=True)
     assert "hunter2" not in body and "RuntimeError" not in body
@@ -89,11 +87,11 @@ def test_500_has_seed_wording_and_no_stack_trace(client, caplog):
     assert record.path == "/_test/crash"
 
 
-def test_500_when_http_500_raised(client):
-    assert_error_page(client.get("/_test/abort/500"), 500, "Sorry, there was a technical problem")
+def test_500_when_http_500_raised(get_page):
+    assert_error_page(get_page("/_test/abort/500", status=500).response, 500, "Sorry, there was a technical problem")
 
 
-def test_request_id_from_trusted_proxy_only(tmp_path, caplog):
+def test_request_id_from_trusted_proxy_only(tmp_path, caplog, get_page):
     for proxy_fix, expect_supplied in ((0, False), (1, True)):
         app = make_app(tmp_path, PROXY_FIX=proxy_fix)
 
@@ -101,18 +99,19 @@ def test_request_id_from_trusted_proxy_only(tmp_path, caplog):
         def crash():
             raise RuntimeError("boom")
 
-        response = app.test_client().get("/_test/crash", headers={"X-Request-ID": "abc12345-from-proxy"})
-        reference = soup(response).select_one("#error-reference").get_text()
+        page = get_page("/_test/crash", headers={"X-Request-ID": "abc12345-from-proxy"}, status=500,
+                        client=app.test_client())
+        reference = page.select_one("#error-reference").get_text()
         assert (reference == "abc12345-from-proxy") is expect_supplied
 
 
-def test_error_page_survives_a_broken_template(app, client, monkeypatch):
+def test_error_page_survives_a_broken_template(app, get_page, monkeypatch):
     import webapp.errors
 
     def broken(*args, **kwargs):
         raise RuntimeError("template engine down")
 
     monkeypatch.setattr(webapp.errors, "render_template", broken)
-    response = client.get("/no/such/page")
-    assert response.status_code == 404
-    assert soup(response).select_one("h1").get_text() == "Page not found"
+    page = get_page("/no/such/page", status=404)
+    assert page.response.status_code == 404
+    assert page.select_one("h1").get_text() == "Page not found"

@@ -8,8 +8,8 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import text
 
-from tests.conftest import make_app, soup
-from tests.feedback_support import CHROME_UA, capture_log, open_form, rows, send
+from tests.conftest import make_app
+from tests.feedback_support import CHROME_UA, capture_log, open_form, rows, send, send_page
 from webapp.extensions import db
 
 
@@ -21,8 +21,8 @@ def app(tmp_path):
 
 # --- the form ------------------------------------------------------------------------
 
-def test_form_asks_the_two_questions(client):
-    page = soup(client.get("/feedback"))
+def test_form_asks_the_two_questions(get_page):
+    page = get_page("/feedback")
     assert page.title.text.startswith("Give feedback on this site – ")
     legend = page.select_one("fieldset legend")
     assert legend.get_text(strip=True) == "Overall, how did you feel about this site?"
@@ -49,16 +49,16 @@ def test_every_visit_gets_fresh_tokens(client):
     assert open_form(client, "/feedback?from=/other")["from"] == "/other"
 
 
-def test_a_kept_blank_form_is_only_reused_for_the_same_address(client):
+def test_a_kept_blank_form_is_only_reused_for_the_same_address(get_page):
     """The kept form is keyed like the page cache: an address with another query string
     gets its own page, so the cookie banner returns each visitor to where they were."""
     return_to = "form[action='/cookies/consent'] input[name=return_to]"
-    assert soup(client.get("/feedback?from=/foi&ref=banner")).select_one(return_to)["value"] == "/feedback?from=/foi&ref=banner"
-    assert soup(client.get("/feedback?from=/foi")).select_one(return_to)["value"] == "/feedback?from=/foi"
+    assert get_page("/feedback?from=/foi&ref=banner").select_one(return_to)["value"] == "/feedback?from=/foi&ref=banner"
+    assert get_page("/feedback?from=/foi").select_one(return_to)["value"] == "/feedback?from=/foi"
 
 
-def test_honeypot_is_hidden_from_people_and_assistive_technology(client):
-    page = soup(client.get("/feedback"))
+def test_honeypot_is_hidden_from_people_and_assistive_technology(get_page):
+    page = get_page("/feedback")
     field = page.select_one("input[name=website]")
     wrapper = field.find_parent("div", class_="app-honeypot")
     assert wrapper is not None and wrapper.has_attr("hidden")
@@ -73,9 +73,8 @@ def test_honeypot_is_hidden_from_people_and_assistive_technology(client):
     ("/\\evil.example", None),
     ("javascript:alert(1)", None),
 ])
-def test_from_is_kept_only_when_it_is_a_local_path(client, app, given, kept):
-    response = client.get("/feedback", query_string={"from": given})
-    page = soup(response)
+def test_from_is_kept_only_when_it_is_a_local_path(client, app, given, kept, get_page):
+    page = get_page("/feedback", query_string={"from": given})
     shown = page.select_one("#feedback-from")
     assert page.select_one("input[name=from]")["value"] == (kept or "")
     if kept:
@@ -89,13 +88,13 @@ def test_from_is_kept_only_when_it_is_a_local_path(client, app, given, kept):
     assert rows(app)[-1].page == kept
 
 
-def test_success_redirects_to_thank_you_with_a_link_back(client, app):
+def test_success_redirects_to_thank_you_with_a_link_back(client, app, get_page):
     hidden = open_form(client, "/feedback?from=/foi")
     response = send(client, hidden, rating="1", improvement="More search filters, please.")
     assert response.status_code == 303
     assert response.headers["Location"] == "/feedback/thank-you?from=/foi"
-    thanks = client.get(response.headers["Location"])
-    page = soup(thanks)
+    page = get_page(response.headers["Location"])
+    thanks = page.response
     assert page.select_one(".govuk-panel__title").get_text(strip=True) == "Thank you for your feedback"
     assert page.select_one("#return-link")["href"] == "/foi"
     assert "Set-Cookie" not in thanks.headers
@@ -106,8 +105,8 @@ def test_success_redirects_to_thank_you_with_a_link_back(client, app):
     assert row.submitted_at.tzinfo is not None
 
 
-def test_thank_you_ignores_an_off_site_return_address(client):
-    page = soup(client.get("/feedback/thank-you?from=https://evil.example/"))
+def test_thank_you_ignores_an_off_site_return_address(get_page):
+    page = get_page("/feedback/thank-you?from=https://evil.example/")
     assert page.select_one("#return-link")["href"] == "/"
 
 
@@ -134,10 +133,10 @@ def error_summary_links(page):
     return [(a.get_text(strip=True), a["href"]) for a in page.select(".govuk-error-summary__list a")]
 
 
-def test_rating_is_required_and_the_text_is_kept(client, app):
-    response = send(client, open_form(client, "/feedback?from=/foi"), improvement="Keep this text")
+def test_rating_is_required_and_the_text_is_kept(client, app, post_page):
+    page = send_page(post_page, client, open_form(client, "/feedback?from=/foi"), improvement="Keep this text")
+    response = page.response
     assert response.status_code == 200
-    page = soup(response)
     assert page.title.text.startswith("Error: Give feedback on this site")
     assert error_summary_links(page) == [("Select how you felt about this site", "#rating")]
     assert page.select_one("#rating") is not None  # the link's target is the first radio
@@ -150,15 +149,15 @@ def test_rating_is_required_and_the_text_is_kept(client, app):
     assert rows(app) == []
 
 
-def test_a_rating_outside_the_choices_is_refused(client, app):
-    page = soup(send(client, open_form(client), rating="9"))
+def test_a_rating_outside_the_choices_is_refused(client, app, post_page):
+    page = send_page(post_page, client, open_form(client), rating="9")
     assert error_summary_links(page) == [("Select how you felt about this site", "#rating")]
     assert rows(app) == []
 
 
-def test_improvement_over_1200_characters_is_refused_and_kept(client, app):
+def test_improvement_over_1200_characters_is_refused_and_kept(client, app, post_page):
     too_long = "a" * 1201
-    page = soup(send(client, open_form(client), rating="2", improvement=too_long))
+    page = send_page(post_page, client, open_form(client), rating="2", improvement=too_long)
     assert error_summary_links(page) == [("Your feedback must be 1,200 characters or fewer", "#improvement")]
     assert page.select_one("textarea#improvement").get_text() == too_long
     # The chosen rating is kept too.
@@ -173,19 +172,19 @@ def test_line_breaks_count_as_one_character_like_the_character_count(client, app
     assert len(rows(app)[0].improvement) == 1199  # the trailing line break is trimmed
 
 
-def test_every_error_is_summarised_in_field_order(client):
-    page = soup(send(client, open_form(client), improvement="b" * 1300))
+def test_every_error_is_summarised_in_field_order(client, post_page):
+    page = send_page(post_page, client, open_form(client), improvement="b" * 1300)
     assert [href for _, href in error_summary_links(page)] == ["#rating", "#improvement"]
 
 
 # --- an expired or missing CSRF token ------------------------------------------------
 
-def test_missing_session_re_renders_with_the_answers(app):
+def test_missing_session_re_renders_with_the_answers(app, post_page):
     hidden = open_form(app.test_client(), "/feedback?from=/foi")
     stranger = app.test_client()  # no session cookie: the token cannot be checked
-    response = send(stranger, hidden, rating="5", improvement="The search is slow")
+    page = send_page(post_page, stranger, hidden, rating="5", improvement="The search is slow")
+    response = page.response
     assert response.status_code == 200
-    page = soup(response)
     assert page.title.text.startswith("Error: ")
     assert "the form expired" in page.select_one(".govuk-error-summary__body").get_text(" ", strip=True)
     assert page.select_one("textarea#improvement").get_text() == "The search is slow"
@@ -198,23 +197,23 @@ def test_missing_session_re_renders_with_the_answers(app):
     assert [row.improvement for row in rows(app)] == ["The search is slow"]
 
 
-def test_expired_token_re_renders_with_the_answers(client, app, monkeypatch):
+def test_expired_token_re_renders_with_the_answers(client, app, monkeypatch, post_page):
     real = TimestampSigner.get_timestamp
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 2 * 3600)
     hidden = open_form(client)  # a form opened two hours ago
     monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
-    response = send(client, hidden, rating="2", improvement="Typed slowly")
-    page = soup(response)
+    page = send_page(post_page, client, hidden, rating="2", improvement="Typed slowly")
+    response = page.response
     assert response.status_code == 200
     assert "the form expired" in page.select_one(".govuk-error-summary__body").get_text(" ", strip=True)
     assert page.select_one("textarea#improvement").get_text() == "Typed slowly"
     assert rows(app) == []
 
 
-def test_missing_form_token_re_renders_with_the_answers(client, app):
+def test_missing_form_token_re_renders_with_the_answers(client, app, post_page):
     hidden = open_form(client)
     del hidden["form_token"]
-    page = soup(send(client, hidden, rating="1", improvement="No token"))
+    page = send_page(post_page, client, hidden, rating="1", improvement="No token")
     assert page.select_one(".govuk-error-summary") is not None
     assert page.select_one("textarea#improvement").get_text() == "No token"
     assert page.select_one("input[name=form_token]")["value"] != ""
@@ -262,12 +261,12 @@ def test_honeypot_submission_is_logged_not_stored(client, app):
     assert "feedback spam rejected: honeypot filled" in log.messages()
 
 
-def test_submission_faster_than_the_minimum_fill_time_is_not_stored(tmp_path):
+def test_submission_faster_than_the_minimum_fill_time_is_not_stored(tmp_path, post_page):
     app = make_app(tmp_path, FEEDBACK_MIN_FILL_SECONDS=60)
     log = capture_log(app)
     client = app.test_client()
-    response = send(client, open_form(client), rating="1", improvement="Too quick")
-    page = soup(response)
+    page = send_page(post_page, client, open_form(client), rating="1", improvement="Too quick")
+    response = page.response
     assert rows(app) == []
     assert "feedback spam rejected: sent faster than the minimum fill time" in log.messages()
     assert page.select_one(".govuk-error-summary__body").get_text(" ", strip=True).startswith(
@@ -286,24 +285,26 @@ def test_submission_after_the_minimum_fill_time_is_stored(tmp_path, monkeypatch)
     assert len(rows(app)) == 1
 
 
-def test_oversized_body_gets_the_413_page(client, app):
+def test_oversized_body_gets_the_413_page(client, app, post_page):
     hidden = open_form(client)
-    response = send(client, hidden, rating="1", improvement="x" * (app.config["MAX_CONTENT_LENGTH"] + 1))
+    page = send_page(post_page, client, hidden, status=413,
+                     rating="1", improvement="x" * (app.config["MAX_CONTENT_LENGTH"] + 1))
+    response = page.response
     assert response.status_code == 413
-    assert soup(response).select_one("main h1").get_text(strip=True) == "Sorry, what you sent is too large"
+    assert page.select_one("main h1").get_text(strip=True) == "Sorry, what you sent is too large"
     assert rows(app) == []
 
 
 # --- the database cannot be written --------------------------------------------------
 
-def test_database_failure_keeps_the_answers_and_is_logged(client, app):
+def test_database_failure_keeps_the_answers_and_is_logged(client, app, post_page):
     hidden = open_form(client, "/feedback?from=/foi")
     with app.app_context(), db.engine.begin() as connection:
         connection.execute(text("DROP TABLE feedback"))  # the write will fail
     log = capture_log(app)
-    response = send(client, hidden, rating="4", improvement="Please keep this")
+    page = send_page(post_page, client, hidden, status=503, rating="4", improvement="Please keep this")
+    response = page.response
     assert response.status_code == 503
-    page = soup(response)
     assert page.title.text.startswith("Error: ")
     assert page.select_one(".govuk-error-summary__body").get_text(" ", strip=True) == (
         "Sorry, there was a technical problem. Please try again."
@@ -317,9 +318,9 @@ def test_database_failure_keeps_the_answers_and_is_logged(client, app):
 
 # --- cookies -------------------------------------------------------------------------
 
-def test_session_cookie_only_on_the_feedback_form(client):
-    assert "Set-Cookie" not in client.get("/").headers
-    response = client.get("/feedback")
+def test_session_cookie_only_on_the_feedback_form(get_page):
+    assert "Set-Cookie" not in get_page("/").response.headers
+    response = get_page("/feedback").response
     cookie = response.headers["Set-Cookie"]
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
     assert cookie.startswith("session=")

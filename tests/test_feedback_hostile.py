@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import make_app, soup
-from tests.feedback_support import open_form, rows, send
+from tests.feedback_support import open_form, rows, send, send_page
 from webapp.feedback.store import luhn_valid, redact
 
 TECHNICAL = "Sorry, there was a technical problem. Please try again."
@@ -205,10 +205,10 @@ def test_control_characters_go_at_input_and_every_path_agrees(app, client, runne
     assert "\x1b" not in csv_out and "\x07" not in csv_out and "line\ttwo" in csv_out
 
 
-def test_the_page_shown_again_has_the_same_clean_text(client):
+def test_the_page_shown_again_has_the_same_clean_text(client, post_page):
     hidden = open_form(client)
-    response = send(client, hidden, improvement=TYPED)  # no rating: shown again
-    assert soup(response).select_one("textarea#improvement").get_text() == CLEAN
+    page = send_page(post_page, client, hidden, improvement=TYPED)  # no rating: shown again
+    assert page.select_one("textarea#improvement").get_text() == CLEAN
 
 
 def test_export_cleans_rows_stored_before_the_rule(app, runner):
@@ -228,12 +228,11 @@ def test_export_cleans_rows_stored_before_the_rule(app, runner):
     "/foi?x=marker-0123456789abcdef0123456789abcdef",
     "/foi#marker-",
 ])
-def test_nothing_in_the_address_confuses_the_kept_form(client, app, from_):
+def test_nothing_in_the_address_confuses_the_kept_form(client, app, from_, get_page):
     from urllib.parse import quote
 
     for round_ in range(2):  # rendered, then from the kept pieces
-        response = client.get("/feedback?from=" + quote(from_, safe=""))
-        form = soup(response).select_one("main form")
+        form = get_page("/feedback?from=" + quote(from_, safe="")).select_one("main form")
         hidden = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
         assert "placeholder" not in hidden["csrf_token"] + hidden["form_token"]
         assert "marker" not in hidden["csrf_token"] + hidden["form_token"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import make_app, soup
+from tests.conftest import make_app
 from tests.foi_fixtures import SEED, load_shipped, meta, write
 from webapp.extensions import db
 from webapp.foi.publish import import_path
@@ -29,10 +29,10 @@ def text(element) -> str:
 
 # --- the response page ----------------------------------------------------------------
 
-def test_seed_response_renders_every_part_in_its_place(client):
-    response = client.get(f"/foi/{SEED}")
+def test_seed_response_renders_every_part_in_its_place(get_page):
+    page = get_page(f"/foi/{SEED}")
+    response = page.response
     assert response.status_code == 200
-    page = soup(response)
     assert page.title.text.startswith(f"The decision to buy and use the CONNECT IT system ({SEED}) – ")
     assert text(page.select_one("#reference")) == f"Freedom of information request reference no: {SEED}"
     assert page.select_one("main h1").text == "The decision to buy and use the CONNECT IT system"
@@ -85,8 +85,8 @@ def test_seed_response_renders_every_part_in_its_place(client):
     assert page.select_one("#exemptions") is None and page.select_one("#attachments") is None
 
 
-def test_exemptions_attachments_related_and_updates(client):
-    page = soup(client.get("/foi/NMC-2024-0117"))
+def test_exemptions_attachments_related_and_updates(get_page):
+    page = get_page("/foi/NMC-2024-0117")
     assert text(page.select_one(".app-outcome .govuk-tag")) == "Disclosed in part"
     rows = page.select(".app-exemptions .govuk-summary-list__row")
     assert [(text(r.select_one("dt")), text(r.select_one("dd"))) for r in rows] == [("Section 40(2)", "Personal information")]
@@ -95,7 +95,7 @@ def test_exemptions_attachments_related_and_updates(client):
     assert text(attachment.select_one(".app-attachment__meta")) == "CSV, 134 bytes"
     assert page.select_one(".app-answer__text table.govuk-table th.govuk-table__header").text.strip() == "Financial year"
 
-    page = soup(client.get("/foi/NMC-2024-0342"))
+    page = get_page("/foi/NMC-2024-0342")
     facts = {text(r.select_one("dt")): text(r.select_one("dd")) for r in page.select(".app-response__facts .govuk-summary-list__row")}
     assert facts["Updated"] == "3 June 2024 Added the hovercraft operating policy, which was missing from the first version."
     assert facts["Legislation"] == "Environmental Information Regulations 2004"
@@ -125,21 +125,21 @@ def test_reference_addresses_are_case_insensitive_but_canonical(client):
 
 
 @pytest.mark.parametrize("path", ["/foi/NO-SUCH-REF", "/foi/" + "x" * 300, "/foi/NO-SUCH.json"])
-def test_unknown_reference_is_a_404_that_offers_the_search(client, path):
-    response = client.get(path)
+def test_unknown_reference_is_a_404_that_offers_the_search(get_page, path):
+    page = get_page(path, status=404)
+    response = page.response
     assert response.status_code == 404
-    page = soup(response)
     assert page.select_one("main h1").text == "Page not found"
     assert page.select_one("main a[href='/foi']").text == "search the FOI responses"
 
 
-def test_markdown_script_is_neutralised_on_the_page(tmp_path):
+def test_markdown_script_is_neutralised_on_the_page(tmp_path, get_page):
     app = make_app(tmp_path)
     write(tmp_path / "foi", "x.md", meta(answers=[{"questions": [1], "text": "<script>alert(1)</script> [x](javascript:alert(1))"}]),
           body="<img src=x onerror=alert(1)> Decision.")
     with app.app_context():
         import_path(db.engine, tmp_path / "foi")
-    page = soup(app.test_client().get("/foi/TEST-0001"))
+    page = get_page("/foi/TEST-0001", client=app.test_client())
     main = page.select_one("main")
     assert main.find("script") is None and main.find("img") is None
     assert not [a for a in main.find_all("a") if a.get("href", "").lower().startswith("javascript")]
@@ -158,8 +158,8 @@ def result_references(page):
     return [a["href"].rsplit("/", 1)[1] for a in page.select(".app-result h3 a")]
 
 
-def test_log_lists_every_response_newest_first(client):
-    page = soup(client.get("/foi"))
+def test_log_lists_every_response_newest_first(get_page):
+    page = get_page("/foi")
     assert page.select_one("main h1").text == "FOI responses"
     assert text(page.select_one("#result-count")) == "10 responses"
     assert result_references(page)[0] == "FOI-NMC-25-000981"
@@ -170,18 +170,17 @@ def test_log_lists_every_response_newest_first(client):
     assert page.select_one(".govuk-pagination") is None
 
 
-def test_search_highlights_and_keeps_the_words(client):
-    page = soup(client.get("/foi?q=connect+system"))
+def test_search_highlights_and_keeps_the_words(get_page):
+    page = get_page("/foi?q=connect+system")
     assert text(page.select_one("#result-count")) == "1 response found"
     assert [m.text for m in page.select(".app-result h3 mark")] == ["CONNECT", "system"]
     assert page.select_one("input#q")["value"] == "connect system"
     assert page.title.text.startswith("Search results for ‘connect system’ – ")
 
 
-def test_every_filter_is_kept_in_the_form(client):
-    response = client.get("/foi?q=horses&topic=dogs-and-horses&outcome=disclosed-in-part&exemption=43(2)"
+def test_every_filter_is_kept_in_the_form(get_page):
+    page = get_page("/foi?q=horses&topic=dogs-and-horses&outcome=disclosed-in-part&exemption=43(2)"
                           "&published-from-day=1&published-from-month=1&published-from-year=2025&sort=relevance")
-    page = soup(response)
     assert result_references(page) == ["FOI-NMC-25-000981"]
     assert page.select_one("input[name=topic][value=dogs-and-horses]").has_attr("checked")
     assert page.select_one("input[name=outcome][value=disclosed-in-part]").has_attr("checked")
@@ -191,13 +190,13 @@ def test_every_filter_is_kept_in_the_form(client):
     assert page.select_one("details.govuk-details").has_attr("open")
 
 
-def test_filter_links_from_a_response_work(client):
-    page = soup(client.get("/foi?topic=drones"))
+def test_filter_links_from_a_response_work(get_page):
+    page = get_page("/foi?topic=drones")
     assert result_references(page) == ["NMC-2024-0902"]
 
 
-def test_empty_state(client):
-    page = soup(client.get("/foi?q=zeppelin"))
+def test_empty_state(get_page):
+    page = get_page("/foi?q=zeppelin")
     assert text(page.select_one("#result-count")) == "0 responses found"
     assert text(page.select_one("#results p.govuk-body")) == "No responses match your search."
     assert page.select_one("#results a[href='/foi']") is not None
@@ -216,10 +215,10 @@ def test_empty_state(client):
     ("sort=sideways", "sort", "Select how to sort the responses from the list"),
     ("q=" + "x" * 201, "q", "Search terms must be 200 characters or fewer"),
 ])
-def test_invalid_parameters_get_a_govuk_validation_message(client, query, field, message):
-    response = client.get(f"/foi?{query}")
+def test_invalid_parameters_get_a_govuk_validation_message(get_page, query, field, message):
+    page = get_page(f"/foi?{query}")
+    response = page.response
     assert response.status_code == 200
-    page = soup(response)
     assert page.title.text.startswith("Error: ")
     summary = page.select_one(".govuk-error-summary")
     links = [(a["href"], a.text.strip()) for a in summary.select(".govuk-error-summary__list a")]
@@ -229,26 +228,27 @@ def test_invalid_parameters_get_a_govuk_validation_message(client, query, field,
     assert page.select(".app-result") == []
 
 
-def test_huge_values_never_break_the_page(client):
+def test_huge_values_never_break_the_page(client, get_page):
     response = client.get("/foi?q=" + "word " * 2000 + "&page=" + "9" * 50 + "&topic=" + "t" * 5000)
     assert response.status_code in (200, 414)
-    response = client.get("/foi?" + "&".join(f"outcome=x{i}" for i in range(200)))
+    page = get_page("/foi?" + "&".join(f"outcome=x{i}" for i in range(200)))
+    response = page.response
     assert response.status_code == 200
-    assert soup(response).select_one(".govuk-error-summary") is not None
+    assert page.select_one(".govuk-error-summary") is not None
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", ""])
-def test_bad_page_numbers_mean_page_one(client, value):
-    page = soup(client.get(f"/foi?page={value}"))
+def test_bad_page_numbers_mean_page_one(get_page, value):
+    page = get_page(f"/foi?page={value}")
     assert text(page.select_one("#result-count")) == "10 responses"
     assert result_references(page)[0] == "FOI-NMC-25-000981"
 
 
-def test_pagination(tmp_path):
+def test_pagination(tmp_path, get_page):
     app = make_app(tmp_path)
     app.test_cli_runner().invoke(args=["foi", "generate-sample", "--count", "45", "--publish"])
     client = app.test_client()
-    page = soup(client.get("/foi?q=fictional"))
+    page = get_page("/foi?q=fictional", client=client)
     assert text(page.select_one("#result-count")) == "45 responses found"
     nav = page.select_one("nav.govuk-pagination")
     assert nav["aria-label"] == "Search results pages"
@@ -256,15 +256,15 @@ def test_pagination(tmp_path):
     assert nav.select_one(".govuk-pagination__item--current a")["aria-current"] == "page"
     assert nav.select_one(".govuk-pagination__next a")["href"] == "/foi?q=fictional&page=2"
     assert nav.select_one(".govuk-pagination__prev") is None
-    last = soup(client.get("/foi?q=fictional&page=3"))
+    last = get_page("/foi?q=fictional&page=3", client=client)
     assert len(last.select(".app-result")) == 5
     assert last.select_one(".govuk-pagination__next") is None
     assert last.select_one(".govuk-pagination__prev a")["href"] == "/foi?q=fictional&page=2"
     assert last.select_one("ol.app-result-list")["start"] == "41"
     assert last.title.text.startswith("Search results for ‘fictional’ (page 3 of 3) – ")
-    beyond = client.get("/foi?q=fictional&page=4")
+    beyond_page = get_page("/foi?q=fictional&page=4", client=client)
+    beyond = beyond_page.response
     assert beyond.status_code == 200
-    beyond_page = soup(beyond)
     assert text(beyond_page.select_one("#results h2")) == "There is no page 4"
     assert beyond_page.select_one("#results a[href='/foi?q=fictional&page=3']").text == "Go to the last page"
 
@@ -279,21 +279,21 @@ def test_page_numbers_with_ellipses():
     assert page_numbers(3, 5) == [1, 2, 3, 4, 5]
 
 
-def test_the_home_and_404_pages_link_to_the_log(client):
-    assert soup(client.get("/")).select_one("main a[href='/foi']") is not None
+def test_the_home_and_404_pages_link_to_the_log(get_page):
+    assert get_page("/").select_one("main a[href='/foi']") is not None
 
 
-def test_an_empty_log_says_so(tmp_path):
-    page = soup(make_app(tmp_path).test_client().get("/foi"))
+def test_an_empty_log_says_so(tmp_path, get_page):
+    page = get_page("/foi", client=make_app(tmp_path).test_client())
     assert text(page.select_one("#result-count")) == "0 responses"
     assert text(page.select_one("#results p.govuk-body")) == "No responses have been published yet. Please come back later."
 
 
-def test_a_very_broad_search_says_it_is_newest_first(client, monkeypatch):
+def test_a_very_broad_search_says_it_is_newest_first(get_page, monkeypatch):
     from webapp.foi import search as search_module
 
     monkeypatch.setattr(search_module, "RELEVANCE_LIMIT", 2)
-    page = soup(client.get("/foi?q=fictional"))
+    page = get_page("/foi?q=fictional")
     note = page.select_one("#results .govuk-inset-text")
     assert text(note).startswith("Your search matches so many responses")
     assert "newest first" in text(note)

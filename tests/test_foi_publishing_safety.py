@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_app, soup
+from tests.conftest import make_app
 from tests.foi_fixtures import CONTENT, copy_content, meta, without_hanging, write
 from webapp.extensions import db
 from webapp.foi.content import parse
@@ -118,7 +118,7 @@ def test_two_folders_side_by_side_both_publish_and_keep_their_own(app, runner, t
     assert {ref: row[0] for ref, row in published(app).items()} == {"TEST-0001": False, "TEST-0002": True}
 
 
-def test_a_reference_published_from_another_folder_is_an_error_not_a_takeover(app, runner, tmp_path):
+def test_a_reference_published_from_another_folder_is_an_error_not_a_takeover(app, runner, tmp_path, get_page):
     write(tmp_path / "one" / "foi", "a.md", meta(title="The first folder's response"))
     write(tmp_path / "two" / "foi", "a.md", meta(title="A second folder's response"))
     assert import_(runner, tmp_path / "one" / "foi").exit_code == 0
@@ -130,7 +130,7 @@ def test_a_reference_published_from_another_folder_is_an_error_not_a_takeover(ap
     assert found["rest"].startswith("reference: TEST-0001 is already published from another folder")
     assert str((tmp_path / "one" / "foi").resolve()) in found["rest"]
     assert published(app) == before
-    assert soup(app.test_client().get("/foi/TEST-0001")).select_one("h1").text == "The first folder's response"
+    assert get_page("/foi/TEST-0001", client=app.test_client()).select_one("h1").text == "The first folder's response"
 
 
 def test_a_symlink_to_the_folder_is_the_same_folder(app, runner, tmp_path):
@@ -265,16 +265,16 @@ def test_every_message_is_capped_in_length():
 
 # --- what reaches the public ------------------------------------------------------
 
-def test_html_comments_are_neither_published_nor_indexed(app, runner, tmp_path):
+def test_html_comments_are_neither_published_nor_indexed(app, runner, tmp_path, get_page):
     folder = tmp_path / "foi"
     write(folder, "a.md", meta(answers=[{"questions": [1, 2], "text": "Two lighthouses.\n\n<!-- INTERNAL NOTE: ask Sgt Bloggs -->\n\nDone."}],
                                summary="A summary <!-- INTERNAL reviewer initials -->"),
           body="I have decided to disclose.\n<!--\nINTERNAL NOTE: the requester is a journalist\n-->\n")
     assert import_(runner, folder).exit_code == 0
     client = app.test_client()
-    page = soup(client.get("/foi/TEST-0001")).select_one("main")
+    page = get_page("/foi/TEST-0001", client=client).select_one("main")
     assert "INTERNAL" not in page.get_text() and "<!--" not in page.get_text()
-    assert soup(client.get("/foi?q=internal")).select_one("#result-count").text.split()[0] == "0"
+    assert get_page("/foi?q=internal", client=client).select_one("#result-count").text.split()[0] == "0"
     with app.app_context():
         row = db.session.scalars(select(FoiResponse)).one()
         assert "INTERNAL" not in row.search_body + row.document + row.summary
@@ -357,13 +357,13 @@ def test_generate_sample_writes_files_and_publishes_nothing_unless_asked(app, ru
     assert len(published(app)) == 5
 
 
-def test_one_command_removes_every_sample(app, runner, tmp_path):
+def test_one_command_removes_every_sample(app, runner, tmp_path, get_page):
     import_(runner, CONTENT)
     shipped = published(app)
 
     def found():
         app.extensions["page_cache"].clear()
-        return soup(app.test_client().get("/foi?q=fictional")).select_one("#result-count").text.split()[0]
+        return get_page("/foi?q=fictional", client=app.test_client()).select_one("#result-count").text.split()[0]
 
     before = found()
     runner.invoke(args=["foi", "generate-sample", "--count", "7", "--publish"])

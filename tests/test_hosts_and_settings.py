@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.conftest import TEST_SECRET, make_app, soup
+from tests.conftest import TEST_SECRET, make_app
 from tests.foi_fixtures import SEED, load_shipped
 from webapp import config
 from webapp.config import ConfigError
@@ -69,10 +69,11 @@ def production(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("host", HOSTILE_HOSTS)
 @pytest.mark.parametrize("path", ["/", "/foi", "/foi.atom", "/no-such-page", "/feedback"])
-def test_production_answers_another_host_with_the_400_page(production, host, path):
-    response = production.test_client().get(path, headers={"Host": host})
+def test_production_answers_another_host_with_the_400_page(production, host, path, get_page):
+    page = get_page(path, headers={"Host": host}, status=400, client=production.test_client())
+    response = page.response
     assert response.status_code == 400
-    assert soup(response).select_one("h1").get_text(strip=True) == "Sorry, there is a problem with your request"
+    assert page.select_one("h1").get_text(strip=True) == "Sorry, there is a problem with your request"
 
 
 def test_production_serves_its_own_host(production):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import TEST_SECRET, make_app, soup
-from tests.feedback_support import CHROME_UA, capture_log, open_form, rows, send
+from tests.feedback_support import CHROME_UA, capture_log, open_form, rows, send, send_page
 
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 TECHNICAL_PROBLEM = "Sorry, there was a technical problem. Please try again."
@@ -59,7 +59,7 @@ def test_a_feedback_form_from_one_instance_is_accepted_by_another(tmp_path):
     assert len(rows(two)) == 1
 
 
-def test_an_instance_with_another_key_refuses_the_form_and_keeps_the_answers(tmp_path):
+def test_an_instance_with_another_key_refuses_the_form_and_keeps_the_answers(tmp_path, post_page):
     """The control for the test above: without a shared SECRET_KEY the tokens are refused
     (the form comes back with the answers in it), so sharing the key is what makes it work."""
     database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
@@ -69,26 +69,26 @@ def test_an_instance_with_another_key_refuses_the_form_and_keeps_the_answers(tmp
     browser_on_one, browser_on_other = one.test_client(), other.test_client()
     hidden = open_form(browser_on_one)
     carry_cookies(browser_on_one, browser_on_other)
-    response = send(browser_on_other, hidden, rating="4", improvement="Kept")
+    page = send_page(post_page, browser_on_other, hidden, rating="4", improvement="Kept")
+    response = page.response
     assert response.status_code == 200
-    page = soup(response)
     assert page.select_one("textarea[name=improvement]").get_text() == "Kept"
     assert page.select_one("input[name=rating][value='4']").has_attr("checked")
     assert rows(one) == []
 
 
-def test_consent_saved_on_one_instance_is_honoured_by_another(tmp_path):
+def test_consent_saved_on_one_instance_is_honoured_by_another(tmp_path, get_page):
     one, two = two_instances(tmp_path)
     browser_on_one, browser_on_two = one.test_client(), two.test_client()
     saved = browser_on_one.post("/cookies", data={"functional": "no", "analytics": "yes"}, headers=SAME_ORIGIN)
     assert saved.status_code == 303
     carry_cookies(browser_on_one, browser_on_two)
 
-    page = soup(browser_on_two.get("/cookies"))
+    page = get_page("/cookies", client=browser_on_two)
     assert page.select_one("input[name=analytics][value=yes]").has_attr("checked")
     assert not page.select_one("input[name=analytics][value=no]").has_attr("checked")
     # The banner no longer asks on the other instance either.
-    assert soup(browser_on_two.get("/")).select_one(".govuk-cookie-banner") is None
+    assert get_page("/", client=browser_on_two).select_one(".govuk-cookie-banner") is None
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.conftest import make_app, soup
+from tests.conftest import make_app
 
 
-def test_home_page_layout_in_order(client):
-    page = soup(client.get("/"))
+def test_home_page_layout_in_order(get_page):
+    page = get_page("/")
     body = page.body
     order = [
         body.select_one("a.app-quick-exit-skip-link"),
@@ -26,18 +26,17 @@ def test_home_page_layout_in_order(client):
     assert body.select_one("a.govuk-skip-link")["href"] == "/leave"  # first in the tab order
 
 
-def test_title_pattern_and_branding_come_from_settings(tmp_path):
+def test_title_pattern_and_branding_come_from_settings(tmp_path, get_page):
     app = make_app(tmp_path, ORGANISATION_NAME="Northshire Constabulary", SERVICE_NAME="FOI log")
-    page = soup(app.test_client().get("/"))
+    page = get_page("/", client=app.test_client())
     assert page.title.get_text() == "Home – FOI log – Northshire Constabulary"
     assert page.select_one(".govuk-generic-header__homepage-link").get_text(strip=True) == "Northshire Constabulary"
     assert page.select_one(".govuk-service-navigation__service-name").get_text(strip=True) == "FOI log"
     assert page.select_one("h1").get_text(strip=True) == "FOI log"
 
 
-def test_not_gov_uk_no_crown_no_gds_font(client):
-    response = client.get("/")
-    page = soup(response)
+def test_not_gov_uk_no_crown_no_gds_font(client, get_page):
+    page = get_page("/")
     assert page.select("svg") == []  # the crown and crest are inline SVGs in GOV.UK's macros
     assert not page.select(".govuk-header, .govuk-logo, .govuk-footer__crown, .govuk-footer__copyright-logo")
     assert "GOV.UK" not in page.get_text()
@@ -50,16 +49,16 @@ def test_not_gov_uk_no_crown_no_gds_font(client):
     assert "system-ui" in css
 
 
-def test_service_navigation_marks_current_page(client):
-    page = soup(client.get("/"))
+def test_service_navigation_marks_current_page(get_page):
+    page = get_page("/")
     items = page.select(".govuk-service-navigation__item a")
     assert [(a.get_text(strip=True), a["href"]) for a in items] == [("Home", "/"), ("FOI responses", "/foi")]
     assert items[0]["aria-current"] == "page"
     assert not items[1].has_attr("aria-current")
 
 
-def test_phase_banner_has_seed_wording_and_feedback_link_with_page(client):
-    page = soup(client.get("/"))
+def test_phase_banner_has_seed_wording_and_feedback_link_with_page(get_page):
+    page = get_page("/")
     banner = page.select_one(".govuk-phase-banner")
     assert banner.select_one(".govuk-tag").get_text(strip=True) == "Beta"
     text = " ".join(banner.select_one(".govuk-phase-banner__text").get_text().split())
@@ -73,14 +72,14 @@ def test_phase_banner_has_seed_wording_and_feedback_link_with_page(client):
     assert link["href"] == "/feedback?from=%2F"
 
 
-def test_feedback_link_carries_the_current_path(client):
-    page = soup(client.get("/no-such-page"))
+def test_feedback_link_carries_the_current_path(get_page):
+    page = get_page("/no-such-page", status=404)
     assert page.select_one(".govuk-phase-banner a")["href"] == "/feedback?from=%2Fno-such-page"
 
 
-def test_footer_links(tmp_path):
+def test_footer_links(tmp_path, get_page):
     app = make_app(tmp_path, CONTACT_URL="https://example.org/contact-us")
-    page = soup(app.test_client().get("/"))
+    page = get_page("/", client=app.test_client())
     links = [(a.get_text(strip=True), a["href"]) for a in page.select("footer .govuk-footer__link")]
     assert links == [
         ("Accessibility statement", "/accessibility-statement"),
@@ -91,13 +90,13 @@ def test_footer_links(tmp_path):
     ]
 
 
-def test_home_links_to_the_log(client):
-    page = soup(client.get("/"))
+def test_home_links_to_the_log(get_page):
+    page = get_page("/")
     assert page.select_one("main a[href='/foi']").get_text(strip=True) == "Search and browse FOI responses"
 
 
-def test_no_inline_styles_or_handlers_and_one_known_inline_script(client):
-    page = soup(client.get("/"))
+def test_no_inline_styles_or_handlers_and_one_known_inline_script(get_page):
+    page = get_page("/")
     assert page.select("[style]") == []
     assert page.select("style") == []
     for element in page.find_all(True):
@@ -111,6 +110,6 @@ def test_no_inline_styles_or_handlers_and_one_known_inline_script(client):
 
 
 @pytest.mark.parametrize("path", ["/", "/no-such-page"])
-def test_a_plain_get_sets_no_cookie(client, path):
-    response = client.get(path)
+def test_a_plain_get_sets_no_cookie(get_page, path):
+    response = get_page(path, status=404 if path == "/no-such-page" else 200).response
     assert "Set-Cookie" not in response.headers

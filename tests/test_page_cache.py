@@ -2,7 +2,7 @@
 
 from flask import template_rendered
 
-from tests.conftest import make_app, soup
+from tests.conftest import make_app
 
 
 class RenderCounter:
@@ -100,11 +100,11 @@ def test_bounded_and_can_be_turned_off(tmp_path):
     assert renders.count == 2
 
 
-def test_head_and_post_are_not_cached(app, client):
+def test_head_and_post_are_not_cached(app, client, get_page):
     client.head("/")
     client.post("/")
     assert len(app.extensions["page_cache"]) == 0
-    assert soup(client.get("/")).select_one("h1")
+    assert get_page("/").select_one("h1")
 
 
 def test_bounded_in_bytes(tmp_path):

@@ -81,8 +81,8 @@ def test_script_hash_matches_the_installed_template():
     assert expected == "GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw="
 
 
-def test_the_rendered_inline_script_is_the_hashed_one(client):
-    page = soup(client.get("/"))
+def test_the_rendered_inline_script_is_the_hashed_one(get_page):
+    page = get_page("/")
     inline = next(script for script in page.select("script") if not script.get("src"))
     digest = base64.b64encode(hashlib.sha256(inline.string.encode()).digest()).decode()
     assert f"'sha256-{digest}'" == template_script_hash()

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import make_app, soup
+from tests.conftest import make_app
 from webapp import config
 from webapp.config import PROJECT_ROOT, ConfigError
 
@@ -18,8 +18,8 @@ def hrefs(page):
     return [a["href"] for a in page.select("main a[href]")]
 
 
-def test_statement_follows_the_sample_sections(client):
-    page = soup(client.get("/accessibility-statement"))
+def test_statement_follows_the_sample_sections(get_page):
+    page = get_page("/accessibility-statement")
     assert page.select_one("main h1").get_text(strip=True) == "Accessibility statement for Freedom of information responses"
     assert headings(page) == [
         "How accessible this website is",
@@ -41,13 +41,13 @@ def test_statement_follows_the_sample_sections(client):
     assert page.select_one('meta[name="description"]')["content"]
 
 
-def test_statement_is_built_from_settings(tmp_path):
+def test_statement_is_built_from_settings(tmp_path, get_page):
     app = make_app(
         tmp_path, ORGANISATION_NAME="Northshire Police", CONTACT_EMAIL="access@northshire.example",
         CONTACT_PHONE="01632 960 123", ACCESSIBILITY_ENFORCEMENT_BODY="Test Enforcement Body",
         ACCESSIBILITY_STATEMENT_PREPARED=date(2025, 3, 1), ACCESSIBILITY_STATEMENT_REVIEWED=date(2026, 11, 2),
     )
-    page = soup(app.test_client().get("/accessibility-statement"))
+    page = get_page("/accessibility-statement", client=app.test_client())
     links = hrefs(page)
     assert "mailto:access@northshire.example" in links
     assert "tel:01632960123" in links
@@ -72,8 +72,8 @@ def test_statement_describes_the_checks_that_exist():
     assert (PROJECT_ROOT / "tests" / "browser" / "axe.py").exists()
 
 
-def test_privacy_notice_covers_what_is_collected_and_rights(client):
-    page = soup(client.get("/privacy"))
+def test_privacy_notice_covers_what_is_collected_and_rights(get_page):
+    page = get_page("/privacy")
     assert page.select_one("main h1").get_text(strip=True) == "Privacy notice"
     assert headings(page) == [
         "Who we are",
@@ -93,12 +93,12 @@ def test_privacy_notice_covers_what_is_collected_and_rights(client):
     assert complaints.find("a")["href"] == "https://ico.org.uk/make-a-complaint/"
 
 
-def test_privacy_notice_is_built_from_settings(tmp_path):
+def test_privacy_notice_is_built_from_settings(tmp_path, get_page):
     app = make_app(
         tmp_path, DATA_CONTROLLER="Northshire Police", DATA_CONTROLLER_ADDRESS="1 High Street, Northtown",
         DPO_EMAIL="dpo@northshire.example", FEEDBACK_RETENTION_DAYS=90,
     )
-    page = soup(app.test_client().get("/privacy"))
+    page = get_page("/privacy", client=app.test_client())
     who = page.find("h2", string="Who we are").find_next("p").get_text(" ", strip=True)
     assert who == ("Northshire Police is the data controller for the information this website collects. "
                    "Our address is 1 High Street, Northtown.")
@@ -109,15 +109,16 @@ def test_privacy_notice_is_built_from_settings(tmp_path):
 
 
 @pytest.mark.parametrize("path", ["/", "/accessibility-statement", "/privacy", "/no-such-page"])
-def test_both_are_linked_from_every_footer(client, path):
-    links = [a["href"] for a in soup(client.get(path)).select(".govuk-footer a")]
+def test_both_are_linked_from_every_footer(get_page, path):
+    page = get_page(path, status=404 if path == "/no-such-page" else 200)
+    links = [a["href"] for a in page.select(".govuk-footer a")]
     assert "/accessibility-statement" in links
     assert "/privacy" in links
 
 
-def test_pages_are_cached_and_set_no_cookie(client, app):
+def test_pages_are_cached_and_set_no_cookie(get_page, app):
     for path in ("/accessibility-statement", "/privacy"):
-        first = client.get(path)
+        first = get_page(path).response
         assert first.status_code == 200 and "Set-Cookie" not in first.headers
     assert len(app.extensions["page_cache"]) >= 2
 
@@ -149,10 +150,10 @@ def test_settings_defaults_and_validation():
         config.load({"ACCESSIBILITY_STATEMENT_PREPARED": "1 March 2025"})
 
 
-def test_every_page_has_a_meta_description(client):
+def test_every_page_has_a_meta_description(get_page):
     """Search results (and Lighthouse's SEO audit) need one; pages without their own get
     one from their title."""
-    described = soup(client.get("/privacy")).select_one('meta[name="description"]')["content"]
+    described = get_page("/privacy").select_one('meta[name="description"]')["content"]
     assert described.startswith("What personal information")
-    fallback = soup(client.get("/no-such-page")).select_one('meta[name="description"]')["content"]
+    fallback = get_page("/no-such-page", status=404).select_one('meta[name="description"]')["content"]
     assert fallback == "Page not found – Freedom of information responses, published by Example Police Service."

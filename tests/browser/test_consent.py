@@ -54,7 +54,6 @@ def test_first_visit_sets_no_cookie_and_stays_on_the_site(any_page):
     assert any_page.context.cookies() == []
     origin = origin_of(any_page.url)
     assert requests and all(origin_of(url) == origin for url in requests)
-    assert_accessible(any_page, state="(banner: question)")
 
 
 def test_banner_comes_before_the_skip_link_in_tab_order(page):
