@@ -129,8 +129,11 @@ def render_error(code: int, headers=()):
         body = render_template("errors/error.html", page=page, status=code, reference=request_id())
     except Exception:  # noqa: BLE001 - the error page itself must never fail
         current_app.logger.exception("error page %s could not be rendered", code)
+        # The same title pattern as every page, built without templates.
+        config = current_app.config
+        title = f"{page['title']} – {config['SERVICE_NAME']} – {config['ORGANISATION_NAME']}"
         body = (
-            "<!DOCTYPE html><html lang=en><title>Sorry, there was a technical problem</title>"
+            f"<!DOCTYPE html><html lang=en><title>{escape(title)}</title>"
             f"<h1>{escape(page['title'])}</h1><p>Please try again.</p>"
         )
     response = current_app.make_response((body, code))
