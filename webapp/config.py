@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-import click
-from gunicorn.errors import AppImportError
+from webapp.config_error import ConfigError
+from webapp.quick_exit import settings as quick_exit_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -30,23 +30,6 @@ DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "post
 # site (the quality gates in tests/quality/ are what it reports on).
 STATEMENT_PREPARED = date(2026, 11, 29)
 STATEMENT_REVIEWED = date(2026, 11, 29)
-
-
-class ConfigError(click.ClickException, AppImportError, RuntimeError):
-    """A setting is missing or invalid: the app refuses to start.
-
-    The message names the setting and the form it takes. The bases make each way of
-    starting the site print that one line and stop, without a traceback: ``flask ...``
-    prints a ClickException as ``Error: <message>``; a gunicorn worker prints an
-    AppImportError as its message and the master stops ("App failed to load");
-    gunicorn ``--preload`` prints a RuntimeError as ``Error: <message>``."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -265,9 +248,6 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         debug = _bool(env.get("FLASK_DEBUG"), False)
     except ConfigError as error:
         raise ConfigError(f"FLASK_DEBUG: {error}") from None
-
-    # Imported here: the quick exit's validators raise this module's ConfigError.
-    from webapp.quick_exit import settings as quick_exit_settings
 
     return {
         "APP_ENV": environment,

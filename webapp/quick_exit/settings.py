@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from webapp.config import ConfigError
+from webapp.config_error import ConfigError
 
 # Neutral and not personalised: it shows the same thing to everyone and needs no account.
 DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
