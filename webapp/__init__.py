@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from webapp import assets, config, errors, i18n, observability, security, sqlite_file
+from webapp import assets, config, errors, i18n, observability, security
 from webapp.extensions import compress, csrf, db, limiter
 from webapp.page_cache import PageCache
 from webapp.quick_exit import settings as quick_exit_settings
@@ -41,7 +41,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     observability.init_app(app)
     i18n.init_app(app)
     db.init_app(app)
-    sqlite_file.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
