@@ -13,8 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from webapp import assets, config, errors, i18n, observability, security
-from webapp.extensions import compress, csrf, db, limiter
-from webapp.page_cache import PageCache
+from webapp.extensions import compress, csrf, db, limiter, page_cache
 from webapp.quick_exit import settings as quick_exit_settings
 
 STATIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -44,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
+    page_cache.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
     quick_exit_settings.validate(app.config)
@@ -66,8 +66,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     foi.init_app(app)
 
     wrap_wsgi(app)
-    consent.vary_page_cache(app)
-    foi.watch_content_version(app)
     return app
 
 
@@ -91,10 +89,7 @@ def layout_context() -> dict:
 
 
 def wrap_wsgi(app: Flask) -> None:
-    """Page cache, then static files, then security headers on everything, then the proxy fix."""
-    cache_entries = 0 if app.config["DEBUG"] else app.config["PAGE_CACHE_ENTRIES"]
-    page_cache = PageCache(app.wsgi_app, max_entries=cache_entries, max_bytes=app.config["PAGE_CACHE_BYTES"])
-    app.extensions["page_cache"] = page_cache
+    """Around the page cache: static files, then security headers on everything, then the proxy fix."""
 
     def is_hashed(_path, url):
         return bool(HASHED_NAME.search(url))
@@ -105,7 +100,7 @@ def wrap_wsgi(app: Flask) -> None:
         headers["Cache-Control"] = STATIC_CACHE_CONTROL if is_hashed(path, url) else "no-cache"
 
     static = WhiteNoise(
-        page_cache,
+        app.wsgi_app,
         root=str(assets.DIST_DIR),
         prefix=assets.STATIC_URL,
         immutable_file_test=is_hashed,

@@ -1,25 +1,25 @@
 """The disclosure log: FOI responses published from files, searched, filtered and fed.
 
-``init_app`` registers the pages and the ``flask foi`` commands; ``watch_content_version``
-keys the page cache by the content version so an import reaches every worker.
+``init_app`` registers the pages, the ``flask foi`` commands and the content version
+(``foi_state.version``, raised by every import), which keys the page cache so an import
+reaches every worker.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from webapp.extensions import db, page_cache
+
 
 def init_app(app: Flask) -> None:
     from webapp.foi import cli, views
+    from webapp.foi.catalogue import VERSION_EXTENSION, ContentVersion
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.foi_cli)
-
-
-def watch_content_version(app: Flask) -> None:
-    from webapp.extensions import db
-    from webapp.foi.catalogue import ContentVersion
-
     with app.app_context():
         engine = db.engine
-    app.extensions["page_cache"].version = ContentVersion(engine, ttl=app.config["FOI_VERSION_TTL"])
+    version = ContentVersion(engine, ttl=app.config["FOI_VERSION_TTL"])
+    app.extensions[VERSION_EXTENSION] = version
+    page_cache.key_by(app, version)

@@ -19,6 +19,8 @@ from sqlalchemy import Engine, text
 
 from webapp.foi.content import OUTCOMES
 
+VERSION_EXTENSION = "foi_content_version"  # app.extensions[...]: the app's ContentVersion
+
 
 class ContentVersion:
     def __init__(self, engine: Engine, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic):
