@@ -313,6 +313,12 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         # Templates are read once per process; see STACK-NOTES.md on speed.
         "TEMPLATES_AUTO_RELOAD": debug and not production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Flask-Compress: Brotli or gzip for every text response (the page cache keys by
+        # which one a request gets: webapp/page_cache.py).
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "application/json", "application/atom+xml", "text/csv", "text/plain"],
+        "COMPRESS_BR_LEVEL": 5,
+        "COMPRESS_LEVEL": 6,
     }
 
 

@@ -4,9 +4,11 @@ registry of every cookie the site can set (``policy.REGISTRY``)."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 from webapp.consent import policy, visitor
 from webapp.extensions import page_cache
+from webapp.navigation import add_footer_link
 
 # Pages differ by these cookies, so the page cache keys by them.
 VARY_COOKIES = (policy.CONSENT_COOKIE, policy.CONFIRMATION_COOKIE)
@@ -22,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.context_processor(visitor.banner_context)
     app.after_request(visitor.after_request)
+    add_footer_link(app, "consent.cookies_page", lazy_gettext("Cookies"), order=20)  # after the statement
     page_cache.vary_by_cookies(app, *VARY_COOKIES)
     page_cache.vary_path_by(app, visitor.COOKIES_PAGE, visitor.cookies_page_key)
     page_cache.on_hit(app, lambda environ: visitor.stray_cookie_headers(app, environ))

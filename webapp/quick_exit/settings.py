@@ -1,5 +1,5 @@
 """Validation of the quick exit's settings, called by ``webapp.config.load`` at start-up
-(and again by ``create_app`` for values passed as overrides)."""
+(and again by the quick exit's ``init_app`` for values passed as overrides)."""
 
 from __future__ import annotations
 
