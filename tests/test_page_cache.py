@@ -166,7 +166,7 @@ def test_a_cache_hit_deletes_analytics_cookies_sent_without_consent(app, client)
 
 def test_the_foi_content_version_is_part_of_every_key(app, client):
     """FOI registers its content version with key_by: an import renders every page afresh."""
-    version = app.extensions["foi_content_version"]
+    version = app.extensions["foi.content_version"]
     renders = RenderCounter(app)
     client.get("/")
     version.read = lambda: "after an import"

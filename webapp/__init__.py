@@ -5,6 +5,9 @@ Production: ``gunicorn 'webapp:create_app()'``.
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Iterable
+
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
@@ -18,7 +21,7 @@ from webapp.extensions import compress, csrf, db, limiter, page_cache
 CAPABILITIES = (health, pages, consent, feedback, quick_exit, foi)
 
 
-def create_app(overrides: dict | None = None, capabilities=CAPABILITIES) -> Flask:
+def create_app(overrides: dict | None = None, capabilities: Iterable[ModuleType] = CAPABILITIES) -> Flask:
     """The site, from the environment's settings plus ``overrides``; ``capabilities``
     chooses what it offers (all of it unless a test says otherwise)."""
     app = Flask(__name__, static_folder=None)

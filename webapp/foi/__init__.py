@@ -16,7 +16,7 @@ from webapp.navigation import add_navigation
 
 def init_app(app: Flask) -> None:
     from webapp.foi import cli, views
-    from webapp.foi.catalogue import VERSION_EXTENSION, ContentVersion
+    from webapp.foi.catalogue import CONTENT_VERSION, ContentVersion
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.foi_cli)
@@ -24,5 +24,5 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
     version = ContentVersion(engine, ttl=app.config["FOI_VERSION_TTL"])
-    app.extensions[VERSION_EXTENSION] = version
+    app.extensions[CONTENT_VERSION] = version
     page_cache.key_by(app, version)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 
 from webapp.foi.content import OUTCOMES
 
-VERSION_EXTENSION = "foi_content_version"  # app.extensions[...]: the app's ContentVersion
+CONTENT_VERSION = "foi.content_version"  # app.extensions[...]: the app's ContentVersion
 
 
 class ContentVersion:

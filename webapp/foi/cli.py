@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.extensions import db
-from webapp.foi.catalogue import VERSION_EXTENSION
+from webapp.foi.catalogue import CONTENT_VERSION
 from webapp.foi.content import OUTCOMES, Problem, validate
 from webapp.foi.publish import SAMPLE_ORIGIN, ImportReport, import_path, publish, remove_samples
 
@@ -29,7 +29,7 @@ ACTIONS = {
 
 
 def _expire_version() -> None:
-    version = current_app.extensions[VERSION_EXTENSION]
+    version = current_app.extensions[CONTENT_VERSION]
     if hasattr(version, "expire"):
         version.expire()
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.foi import feeds
-from webapp.foi.catalogue import VERSION_EXTENSION, facets
+from webapp.foi.catalogue import CONTENT_VERSION, facets
 from webapp.foi.content import OUTCOME_COLOURS, OUTCOMES, REGIMES, slugify
 from webapp.foi.models import FoiAttachment, FoiResponse
 from webapp.foi.query import PARAMETERS, SORTS, ParsedQuery, parse, query_string
@@ -73,7 +73,7 @@ def date_items(parsed: ParsedQuery, name: str) -> list[dict]:
 
 
 def current_facets():
-    return facets(db.engine, current_app.extensions[VERSION_EXTENSION]())
+    return facets(db.engine, current_app.extensions[CONTENT_VERSION]())
 
 
 def parsed_query() -> tuple[ParsedQuery, object]:
