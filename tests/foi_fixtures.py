@@ -56,7 +56,7 @@ def load_shipped(app) -> None:
     with app.app_context():
         report = import_path(db.engine, CONTENT)
     assert report.problems == [], [str(p) for p in report.problems]
-    app.extensions["page_cache"].version.expire()
+    app.extensions["foi.content_version"].expire()
 
 
 def without_hanging(call, seconds: float = 60):

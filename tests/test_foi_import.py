@@ -195,7 +195,7 @@ def test_an_import_makes_another_worker_serve_the_new_content(tmp_path):
     clock = [1000.0]
     worker = make_app(tmp_path)
     publisher = make_app(tmp_path)
-    worker.extensions["page_cache"].version.clock = lambda: clock[0]
+    worker.extensions["foi.content_version"].clock = lambda: clock[0]
     publisher.test_cli_runner().invoke(args=["foi", "import", str(folder)])
     clock[0] += 5
     client = worker.test_client()

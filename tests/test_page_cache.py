@@ -1,8 +1,9 @@
 """Rendered pages are kept and replayed, keyed by everything that changes them."""
 
-from flask import template_rendered
+from flask import request, template_rendered
 
-from tests.conftest import make_app
+from tests.conftest import make_app, soup
+from webapp.extensions import page_cache
 
 
 class RenderCounter:
@@ -39,14 +40,16 @@ def test_key_includes_query_encoding_and_scheme(app, client):
 
 
 def test_vary_cookie_values_split_the_cache(app, client):
-    cache = app.extensions["page_cache"]
-    cache.vary_cookies.add("cookies_policy")
+    page_cache.vary_by_cookies(app, "flavour")
     renders = RenderCounter(app)
     client.get("/")
-    client.set_cookie("cookies_policy", "a")
+    client.set_cookie("flavour", "a")
     client.get("/")
-    client.set_cookie("cookies_policy", "b")
+    client.set_cookie("flavour", "b")
     client.get("/")
+    client.get("/")
+    assert renders.count == 3
+    client.set_cookie("unrelated", "c")  # a cookie nobody registered does not split it
     client.get("/")
     assert renders.count == 3
 
@@ -74,10 +77,9 @@ def test_responses_setting_a_cookie_are_not_stored(app, client):
     assert len(app.extensions["page_cache"]) == 0
 
 
-def test_version_change_renders_again(app, client):
-    cache = app.extensions["page_cache"]
+def test_a_key_part_changing_renders_again(app, client):
     version = {"v": 1}
-    cache.version = lambda: version["v"]
+    page_cache.key_by(app, lambda: version["v"])
     renders = RenderCounter(app)
     client.get("/")
     client.get("/")
@@ -160,3 +162,67 @@ def test_a_cache_hit_deletes_analytics_cookies_sent_without_consent(app, client)
     deleted = [c for c in hit.headers.getlist("Set-Cookie") if c.startswith("_ga=")]
     assert deleted and all("Expires=Thu, 01 Jan 1970" in c or "Max-Age=0" in c for c in deleted)
     assert len(app.extensions["page_cache"]) == 1  # served from the cache, not rendered
+
+
+def test_the_foi_content_version_is_part_of_every_key(app, client):
+    """FOI registers its content version with key_by: an import renders every page afresh."""
+    version = app.extensions["foi.content_version"]
+    renders = RenderCounter(app)
+    client.get("/")
+    version.read = lambda: "after an import"
+    version.expire()
+    client.get("/")
+    assert renders.count == 2
+
+
+def test_vary_path_by_splits_one_path_only(app, client):
+    way = {"value": "a"}
+    page_cache.vary_path_by(app, "/privacy", lambda environ: way["value"])
+    renders = RenderCounter(app)
+    client.get("/privacy")
+    client.get("/")
+    way["value"] = "b"
+    client.get("/privacy")  # a new entry for the new value
+    client.get("/")  # the home page does not depend on it: a hit
+    assert renders.count == 3
+
+
+def test_on_hit_adds_headers_to_replayed_pages_only(app, client):
+    page_cache.on_hit(app, lambda environ: [("X-Replayed", environ["PATH_INFO"])])
+    miss = client.get("/")
+    hit = client.get("/")
+    assert "X-Replayed" not in miss.headers
+    assert hit.headers["X-Replayed"] == "/"
+
+
+def test_clear_forgets_every_page(app, client):
+    renders = RenderCounter(app)
+    client.get("/")
+    page_cache.clear(app)
+    assert len(app.extensions["page_cache"]) == 0
+    client.get("/")
+    assert renders.count == 2
+
+
+def test_two_apps_in_one_process_keep_separate_caches_and_hooks(tmp_path):
+    first = make_app(tmp_path / "first")
+    second = make_app(tmp_path / "second", ORGANISATION_NAME="Northshire Constabulary")
+    page_cache.on_hit(first, lambda environ: [("X-First", "1")])
+    first.test_client().get("/")
+    assert len(first.extensions["page_cache"]) == 1
+    assert len(second.extensions["page_cache"]) == 0
+    for _ in range(2):
+        replayed = second.test_client().get("/")
+    assert "X-First" not in replayed.headers
+    assert soup(replayed).select_one(".govuk-generic-header__homepage-link").get_text(strip=True) == (
+        "Northshire Constabulary")
+    assert first.test_client().get("/").headers["X-First"] == "1"
+
+
+def test_the_key_of_the_current_app_is_none_when_the_cache_is_off(tmp_path):
+    on = make_app(tmp_path / "on")
+    off = make_app(tmp_path / "off", PAGE_CACHE_ENTRIES=0)
+    with on.test_request_context("/"):
+        assert page_cache.key(request.environ) is not None
+    with off.test_request_context("/"):
+        assert page_cache.key(request.environ) is None

@@ -39,7 +39,7 @@ def heavy_app(request, tmp_path):
     with app.app_context():
         report = import_path(db.engine, folder)
     assert not report.problems, [str(p) for p in report.problems]
-    app.extensions["page_cache"].version.expire()
+    app.extensions["foi.content_version"].expire()
     return app
 
 

@@ -5,115 +5,51 @@ Production: ``gunicorn 'webapp:create_app()'``.
 
 from __future__ import annotations
 
-import re
+from types import ModuleType
+from typing import Iterable
 
-from flask import Flask, current_app, request
+from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from werkzeug.middleware.proxy_fix import ProxyFix
-from whitenoise import WhiteNoise
 
-from webapp import assets, config, errors, i18n, security, sqlite_file
-from webapp.extensions import compress, csrf, db, limiter
-from webapp.page_cache import PageCache
-from webapp.quick_exit import settings as quick_exit_settings
+from webapp import (
+    assets, config, consent, errors, feedback, foi, health, i18n, navigation, observability, pages, quick_exit,
+    security,
+)
+from webapp.extensions import compress, csrf, db, limiter, page_cache
 
-STATIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
-HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")
+# What the site offers, each registering its own pages, commands, links and cache hooks.
+CAPABILITIES = (health, pages, consent, feedback, quick_exit, foi)
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, capabilities: Iterable[ModuleType] = CAPABILITIES) -> Flask:
+    """The site, from the environment's settings plus ``overrides``; ``capabilities``
+    chooses what it offers (all of it unless a test says otherwise)."""
     app = Flask(__name__, static_folder=None)
     app.config.update(config.load())
     app.config.update(overrides or {})
-    app.config.update(
-        COMPRESS_ALGORITHM=["br", "gzip"],
-        COMPRESS_MIMETYPES=[
-            "text/html", "application/json", "application/atom+xml", "text/csv", "text/plain",
-        ],
-        COMPRESS_BR_LEVEL=5,
-        COMPRESS_LEVEL=6,
-    )
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(config.PROJECT_ROOT / "templates"),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
 
+    # Each capability registers itself. The order matters three ways:
+    # - the WSGI layers: each of page_cache, assets and security wraps what is there, so a
+    #   request meets ProxyFix, then the security headers, then static files, then the
+    #   page cache, then Flask;
+    # - after_request hooks run in reverse: consent's (it may set cookies) before security's
+    #   Cache-Control, both before the limiter's headers and, last, compression;
+    # - the page cache and the navigation exist before the capabilities that add to them.
+    observability.init_app(app)  # first, so everything after logs in the site's format
     i18n.init_app(app)
     db.init_app(app)
-    sqlite_file.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
+    page_cache.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
-    quick_exit_settings.validate(app.config)
-    app.before_request(security.reject_oversized_body)
-    app.after_request(security.no_store_html)
-    app.context_processor(layout_context)
-
-    from webapp import consent, foi, health
-    from webapp.feedback import cli as feedback_cli
-    from webapp.feedback import views as feedback
-    from webapp.pages import views as pages
-    from webapp.quick_exit import views as quick_exit
-
-    app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
-    consent.init_app(app)
-    app.register_blueprint(feedback.bp)
-    feedback_cli.init_app(app)
-    app.register_blueprint(quick_exit.bp)
-    foi.init_app(app)
-
-    wrap_wsgi(app)
-    consent.vary_page_cache(app)
-    foi.watch_content_version(app)
+    security.init_app(app)
+    navigation.init_app(app)
+    for capability in capabilities:
+        capability.init_app(app)
     return app
-
-
-def layout_context() -> dict:
-    """What the one layout needs on every page: navigation state and the feedback link."""
-    path = request.path
-    return {
-        "current_path": path,
-        "navigation": [
-            {"href": "/", "text": "Home", "current": path == "/"},
-            {"href": "/foi", "text": "FOI responses", "active": path == "/foi" or path.startswith("/foi/")},
-        ],
-        "footer_links": [
-            {"href": "/accessibility-statement", "text": "Accessibility statement"},
-            {"href": "/cookies", "text": "Cookies"},
-            {"href": "/privacy", "text": "Privacy"},
-            {"href": "/staying-safe-online", "text": "Staying safe online"},
-            {"href": current_app.config["CONTACT_URL"], "text": "Contact"},
-        ],
-    }
-
-
-def wrap_wsgi(app: Flask) -> None:
-    """Page cache, then static files, then security headers on everything, then the proxy fix."""
-    cache_entries = 0 if app.config["DEBUG"] else app.config["PAGE_CACHE_ENTRIES"]
-    page_cache = PageCache(app.wsgi_app, max_entries=cache_entries, max_bytes=app.config["PAGE_CACHE_BYTES"])
-    app.extensions["page_cache"] = page_cache
-
-    def is_hashed(_path, url):
-        return bool(HASHED_NAME.search(url))
-
-    def static_headers(headers, path, url):
-        # Content-hashed names never change, so they can be cached for a year;
-        # anything else (the manifest) is revalidated.
-        headers["Cache-Control"] = STATIC_CACHE_CONTROL if is_hashed(path, url) else "no-cache"
-
-    static = WhiteNoise(
-        page_cache,
-        root=str(assets.DIST_DIR),
-        prefix=assets.STATIC_URL,
-        immutable_file_test=is_hashed,
-        add_headers_function=static_headers,
-        autorefresh=app.config["DEBUG"],
-    )
-    wsgi = security.SecurityHeaders(static, csp=security.content_security_policy())
-    if app.config["PROXY_FIX"]:
-        hops = app.config["PROXY_FIX"]
-        wsgi = ProxyFix(wsgi, x_for=hops, x_proto=hops, x_host=hops)
-    app.wsgi_app = wsgi

@@ -1,21 +1,29 @@
-"""Fingerprinted static files: ``asset_url('main.css')`` in templates.
+"""Fingerprinted static files: ``asset_url('main.css')`` in templates, served by WhiteNoise.
 
 ``npm run build`` writes ``static/dist/manifest.json`` mapping each logical name to
 its content-hashed file. The manifest is read once at start-up; a missing build is a
 start-up error with the command to fix it, not a page full of broken links.
+
+The files are served by WhiteNoise, wrapped around the app's WSGI callable (outside the
+page cache: a static file never reaches Flask). Content-hashed names never change, so
+they are cached for a year; anything else (the manifest) is revalidated.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from flask import Flask
+from whitenoise import WhiteNoise
 
 from webapp.config import PROJECT_ROOT
 
 DIST_DIR = PROJECT_ROOT / "static" / "dist"
 STATIC_URL = "/static/dist/"
+STATIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")
 
 
 class AssetManifest:
@@ -35,7 +43,24 @@ class AssetManifest:
             raise KeyError(f"asset {name!r} is not in static/dist/manifest.json; add it to static/build.mjs") from None
 
 
+def is_hashed(_path: str, url: str) -> bool:
+    return bool(HASHED_NAME.search(url))
+
+
+def static_headers(headers, path: str, url: str) -> None:
+    headers["Cache-Control"] = STATIC_CACHE_CONTROL if is_hashed(path, url) else "no-cache"
+
+
 def init_app(app: Flask) -> None:
+    """``asset_url`` for templates, and the files themselves around the app's WSGI callable."""
     manifest = AssetManifest()
     app.extensions["assets"] = manifest
     app.jinja_env.globals["asset_url"] = manifest.url
+    app.wsgi_app = WhiteNoise(
+        app.wsgi_app,
+        root=str(DIST_DIR),
+        prefix=STATIC_URL,
+        immutable_file_test=is_hashed,
+        add_headers_function=static_headers,
+        autorefresh=app.config["DEBUG"],
+    )

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-import click
-from gunicorn.errors import AppImportError
+from webapp.config_error import ConfigError
+from webapp.quick_exit import settings as quick_exit_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -30,23 +30,6 @@ DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "post
 # site (the quality gates in tests/quality/ are what it reports on).
 STATEMENT_PREPARED = date(2026, 11, 29)
 STATEMENT_REVIEWED = date(2026, 11, 29)
-
-
-class ConfigError(click.ClickException, AppImportError, RuntimeError):
-    """A setting is missing or invalid: the app refuses to start.
-
-    The message names the setting and the form it takes. The bases make each way of
-    starting the site print that one line and stop, without a traceback: ``flask ...``
-    prints a ClickException as ``Error: <message>``; a gunicorn worker prints an
-    AppImportError as its message and the master stops ("App failed to load");
-    gunicorn ``--preload`` prints a RuntimeError as ``Error: <message>``."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -266,9 +249,6 @@ def load(env: Mapping[str, str] | None = None) -> dict:
     except ConfigError as error:
         raise ConfigError(f"FLASK_DEBUG: {error}") from None
 
-    # Imported here: the quick exit's validators raise this module's ConfigError.
-    from webapp.quick_exit import settings as quick_exit_settings
-
     return {
         "APP_ENV": environment,
         "PRODUCTION": production,
@@ -333,6 +313,12 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         # Templates are read once per process; see STACK-NOTES.md on speed.
         "TEMPLATES_AUTO_RELOAD": debug and not production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Flask-Compress: Brotli or gzip for every text response (the page cache keys by
+        # which one a request gets: webapp/page_cache.py).
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "application/json", "application/atom+xml", "text/csv", "text/plain"],
+        "COMPRESS_BR_LEVEL": 5,
+        "COMPRESS_LEVEL": 6,
     }
 
 

@@ -79,21 +79,28 @@ def build_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
+def current_engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["database"]["engine"]
+
+
 class Database:
     """Holds the engine and session factory for one Flask app (``extensions.db``)."""
 
     def init_app(self, app: Flask) -> None:
+        """The app's engine and sessions, the SQLite file watch and ``flask db``."""
         engine = build_engine(app.config["DATABASE_URL"])
         app.extensions["database"] = {
             "engine": engine,
             "sessionmaker": sessionmaker(bind=engine, expire_on_commit=False),
         }
+        sqlite_file.watch(engine)
         app.teardown_appcontext(self._close_session)
         app.cli.add_command(db_cli)
 
     @property
     def engine(self) -> Engine:
-        return current_app.extensions["database"]["engine"]
+        return current_engine()
 
     @property
     def session(self) -> Session:
@@ -167,9 +174,7 @@ db_cli = AppGroup("db", help="Database schema commands (Alembic migrations).")
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Bring the schema up to REVISION (default: the newest)."""
-    from webapp.extensions import db
-
-    upgrade(db.engine, revision)
+    upgrade(current_engine(), revision)
     click.echo(f"database at {revision}: {make_url(normalise_url(current_app.config['DATABASE_URL'])).render_as_string(hide_password=True)}")
 
 
@@ -178,6 +183,4 @@ def current_command() -> None:
     """Print the schema revision the database is at."""
     from alembic import command
 
-    from webapp.extensions import db
-
-    command.current(alembic_config(db.engine))
+    command.current(alembic_config(current_engine()))

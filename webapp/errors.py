@@ -1,21 +1,18 @@
 """Error pages: one handler per error family, every one a GOV.UK page.
 
-No stack trace ever reaches a page. Unexpected errors are logged with the request id,
-which the page shows so a person can quote it.
+No stack trace ever reaches a page. Unexpected errors are logged with the request id
+(see ``observability``), which the page shows so a person can quote it.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-import uuid
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, has_request_context, render_template, request
+from flask import Flask, current_app, render_template, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+from webapp.observability import request_id
 
 # Headers of an HTTP error worth passing on to the client (e.g. Allow on a 405).
 PASSED_ON_HEADERS = {"allow", "retry-after"}
@@ -82,47 +79,6 @@ ERROR_PAGES = {
 RETRY_AFTER_SECONDS = 5
 
 
-def request_id() -> str:
-    """This request's id: a trusted proxy's X-Request-ID, or a new one."""
-    if "request_id" not in g:
-        supplied = request.headers.get("X-Request-ID", "")
-        trusted = current_app.config.get("PROXY_FIX", 0) > 0
-        g.request_id = supplied if trusted and REQUEST_ID_PATTERN.match(supplied) else uuid.uuid4().hex
-    return g.request_id
-
-
-def assign_request_id() -> None:
-    """Before every request, so logs and the 500 page share one id."""
-    request_id()
-
-
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if has_request_context():
-            record.request_id = request_id()
-            record.path = request.path
-        else:
-            record.request_id = "-"
-            record.path = "-"
-        return True
-
-
-def configure_logging(app: Flask) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(path)s %(name)s: %(message)s")
-    )
-    handler.addFilter(RequestIdFilter())
-    app.logger.handlers[:] = [handler]
-    app.logger.setLevel(app.config["LOG_LEVEL"])
-    app.logger.propagate = False
-    # Flask-Limiter says here when its storage (Redis) fails and when it recovers.
-    limiter_log = logging.getLogger("flask-limiter")
-    limiter_log.handlers[:] = [handler]
-    limiter_log.setLevel(app.config["LOG_LEVEL"])
-    limiter_log.propagate = False
-
-
 def render_error(code: int, headers=()):
     page = ERROR_PAGES.get(code) or ERROR_PAGES[500 if code >= 500 else 400]
     try:
@@ -184,8 +140,6 @@ def is_database_unavailable(error: BaseException) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    configure_logging(app)
-    app.before_request(assign_request_id)
     app.after_request(relative_location)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

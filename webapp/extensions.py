@@ -6,10 +6,12 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from webapp.database import Database
+from webapp.page_cache import PageCache
 
 db = Database()
 csrf = CSRFProtect()
 compress = Compress()
+page_cache = PageCache()
 
 
 class AppLimiter(Limiter):

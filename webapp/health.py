@@ -11,7 +11,7 @@
   cannot be served. The load balancer takes the instance out of its pool.
 """
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 
 from webapp.extensions import db, limiter
 
@@ -45,3 +45,6 @@ def healthz():
     response.headers["Cache-Control"] = "no-store"
     return response
 
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -3,12 +3,12 @@
 Rendering a GOV.UK page through the Jinja macros costs about 2 ms; serving stored bytes
 costs almost nothing. A view opts in with :func:`cacheable`; the middleware then keeps
 the finished response (status, headers, compressed body) keyed by everything that can
-change it: method, scheme, host, path, query string, Accept-Encoding, the values of the
-few cookies that pages read (``vary_cookies``) and the content version. Only complete
-``200`` responses that set no cookie are kept. Each worker process has its own cache,
-bounded in bytes by ``PAGE_CACHE_BYTES`` (bodies, headers and keys counted; one entry
-may take at most a sixteenth of it) and in number by ``PAGE_CACHE_ENTRIES`` (0 turns it
-off).
+change it: method, scheme, host, path, query string, Accept-Encoding, and what the
+capabilities add through the :class:`PageCache` extension (the values of the few cookies
+that pages read, the FOI content version). Only complete ``200`` responses that set no
+cookie are kept. Each worker process has its own cache per app, bounded in bytes by
+``PAGE_CACHE_BYTES`` (bodies, headers and keys counted; one entry may take at most a
+sixteenth of it) and in number by ``PAGE_CACHE_ENTRIES`` (0 turns it off).
 
 Each cacheable view declares the query parameters it reads (``@cacheable(params=...)``;
 bare ``@cacheable`` reads none). A request carrying any other parameter is redirected to
@@ -16,10 +16,9 @@ the same address without it, so junk parameters can never multiply the entries. 
 uses the response encoding the request would get (br, gzip or none), not the raw
 ``Accept-Encoding`` header, for the same reason.
 
-A hit replays the stored headers plus whatever the ``hit_headers`` hooks add for this
+A hit replays the stored headers plus whatever the ``on_hit`` hooks add for this
 request (consent uses one to delete analytics cookies sent without consent, exactly as
-a miss would).
-"""
+a miss would)."""
 
 from __future__ import annotations
 
@@ -30,13 +29,13 @@ from http.cookies import SimpleCookie
 from typing import Callable, Hashable, Iterable
 from urllib.parse import quote, urlencode
 
-from flask import redirect, request
+from flask import Flask, current_app, redirect, request
 # Flask-Compress's own choice of algorithm (pinned version), so the key matches what it sends.
 from flask_compress.flask_compress import _choose_algorithm
 
 STORE_FLAG = "webapp.page_cache.store"
 MAX_KEY_PART = 512
-# The algorithms create_app gives Flask-Compress (COMPRESS_ALGORITHM).
+# The algorithms Flask-Compress is given (COMPRESS_ALGORITHM in config.py).
 COMPRESSED = ("br", "gzip")
 ENTRY_OVERHEAD = 512  # bytes counted per entry for the tuple, the dict slot and the key
 
@@ -45,7 +44,7 @@ def cacheable(view: Callable | None = None, *, params: Iterable[str] = ()) -> Ca
     """Mark a view's response as safe to replay to anyone with the same cache key.
 
     The view must depend only on the request's path, the query parameters named in
-    ``params``, the registered ``vary_cookies`` and the content version: never on the
+    ``params`` and what the cache is keyed by (see :class:`PageCache`): never on the
     session. A request with any other parameter is redirected (308, a relative address)
     to the same path with only the parameters the view reads.
     """
@@ -122,14 +121,16 @@ class BoundedStore:
         return len(self._entries)
 
 
-class PageCache:
-    """WSGI middleware serving stored responses for :func:`cacheable` views."""
+class CachedPages:
+    """One app's cache: WSGI middleware serving stored responses for :func:`cacheable`
+    views. Built by :meth:`PageCache.init_app`; capabilities change what it keys by
+    through the :class:`PageCache` methods, never by setting its attributes."""
 
-    def __init__(self, app, max_entries: int, version: Callable[[], object] = lambda: None,
-                 max_bytes: int = 32 * 1024 * 1024):
+    def __init__(self, app, max_entries: int, max_bytes: int = 32 * 1024 * 1024):
         self.app = app
         self.max_entries = max_entries if max_bytes else 0
-        self.version = version
+        # Parts of every key beyond the request's own (e.g. the FOI content version).
+        self.key_parts: list[Callable[[], Hashable]] = []
         self.vary_cookies: set[str] = set()
         # Paths whose page also depends on something else in the request: a function of
         # the WSGI environ giving that part of the key (as small as the page needs).
@@ -172,7 +173,7 @@ class PageCache:
         if any(len(part) > MAX_KEY_PART for part in parts):
             return None
         extra = self.vary_by_path.get(parts[2])
-        return (*parts, cookies, extra(environ) if extra else None, self.version())
+        return (*parts, cookies, extra(environ) if extra else None, *(part() for part in self.key_parts))
 
     def __call__(self, environ, start_response):
         if not self.max_entries:
@@ -207,6 +208,59 @@ class PageCache:
         if status.startswith("200") and not any(name.lower() == "set-cookie" for name, _ in headers):
             self._entries.put(key, (status, list(headers), body))
         return [body]
+
+
+class PageCache:
+    """The page cache as a Flask extension: ``page_cache.init_app(app)`` puts the app's
+    :class:`CachedPages` between the WSGI server and Flask (``app.extensions["page_cache"]``),
+    sized by ``PAGE_CACHE_ENTRIES`` and ``PAGE_CACHE_BYTES`` and off in debug mode.
+
+    Each app has its own entries and its own hooks (one process may hold several apps).
+    Capabilities add what their pages depend on, from their own ``init_app``:
+
+    - :meth:`key_by`: a function whose value is part of every key (a content version);
+    - :meth:`vary_by_cookies`: cookies whose values split the cache;
+    - :meth:`vary_path_by`: one path's page also depends on a function of the request;
+    - :meth:`on_hit`: headers added to a stored response when it is replayed.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        max_entries = 0 if app.config["DEBUG"] else app.config["PAGE_CACHE_ENTRIES"]
+        cache = CachedPages(app.wsgi_app, max_entries=max_entries, max_bytes=app.config["PAGE_CACHE_BYTES"])
+        app.extensions["page_cache"] = cache
+        app.wsgi_app = cache
+
+    @staticmethod
+    def of(app: Flask | None = None) -> CachedPages:
+        """The cache of ``app`` (the current app by default)."""
+        return (app or current_app).extensions["page_cache"]
+
+    def key_by(self, app: Flask, part: Callable[[], Hashable]) -> None:
+        """Make ``part()`` a part of every key of ``app``'s cache: when its value
+        changes, every page is rendered afresh."""
+        self.of(app).key_parts.append(part)
+
+    def vary_by_cookies(self, app: Flask, *names: str) -> None:
+        """Keep a separate page for each value of these cookies."""
+        self.of(app).vary_cookies.update(names)
+
+    def vary_path_by(self, app: Flask, path: str, part: Callable[[dict], Hashable]) -> None:
+        """The page at ``path`` also depends on ``part(environ)``: keep one per value."""
+        self.of(app).vary_by_path[path] = part
+
+    def on_hit(self, app: Flask, headers: Callable[[dict], list[tuple[str, str]]]) -> None:
+        """Add ``headers(environ)`` to every response replayed from ``app``'s cache."""
+        self.of(app).hit_headers.append(headers)
+
+    def key(self, environ) -> tuple | None:
+        """The current app's key for this request; None when the cache is off or the
+        request is not cacheable."""
+        cache = self.of()
+        return cache.key(environ) if cache.max_entries else None
+
+    def clear(self, app: Flask | None = None) -> None:
+        """Forget every stored page of ``app`` (the current app by default)."""
+        self.of(app).clear()
 
 
 def response_encoding(accept_encoding: str) -> str:

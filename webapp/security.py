@@ -18,6 +18,12 @@ from importlib.resources import files
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
+from flask import Flask, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.page_cache import STORE_FLAG
+
 TEMPLATE_SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.DOTALL)
 
 
@@ -157,10 +163,6 @@ def no_store_html(response):
     immutable cache. Only pages marked ``@cacheable`` (the same for everyone) may be kept
     by a shared cache in front.
     """
-    from flask import request
-
-    from webapp.page_cache import STORE_FLAG
-
     if response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-store"
         if response.status_code == 200 and request.environ.get(STORE_FLAG) and "Set-Cookie" not in response.headers:
@@ -171,9 +173,19 @@ def no_store_html(response):
 def reject_oversized_body() -> None:
     """Before every request: refuse a body over MAX_CONTENT_LENGTH with the 413 page,
     whatever the route (Werkzeug only checks when a view reads the form)."""
-    from flask import current_app, request
-    from werkzeug.exceptions import RequestEntityTooLarge
-
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
+
+
+def init_app(app: Flask) -> None:
+    """The body limit and the HTML cache headers on every request; the security headers
+    around the app's WSGI callable as it stands (so around static files and cached pages
+    too); then, outermost, ``ProxyFix`` for the ``PROXY_FIX`` proxies in front, so every
+    layer inside sees the client's scheme, host and address."""
+    app.before_request(reject_oversized_body)
+    app.after_request(no_store_html)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, csp=content_security_policy())
+    if app.config["PROXY_FIX"]:
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

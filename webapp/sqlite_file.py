@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
 from sqlalchemy import Engine, event
 
 IDENTITY = "sqlite_file_identity"
@@ -63,7 +62,3 @@ def problem(connection) -> str | None:
     if not os.access(path, os.W_OK):
         return f"the database file {path} cannot be written"
     return None
-
-
-def init_app(app: Flask) -> None:
-    watch(app.extensions["database"]["engine"])

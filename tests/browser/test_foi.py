@@ -29,7 +29,7 @@ def content(live_app, tmp_path_factory):
     with live_app.app_context():
         report = import_path(db.engine, folder)
     assert not report.problems
-    live_app.extensions["page_cache"].version.expire()
+    live_app.extensions["foi.content_version"].expire()
     live_app.extensions["page_cache"].clear()
 
 

@@ -109,8 +109,3 @@ def purge_command(days):
     days = days or current_app.config["FEEDBACK_RETENTION_DAYS"]
     deleted = store.purge(days)
     click.echo(f"Deleted {deleted} feedback response{'s' if deleted != 1 else ''} older than {days} days.")
-
-
-def init_app(app) -> None:
-    app.cli.add_command(feedback_cli)
-

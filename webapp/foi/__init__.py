@@ -1,26 +1,28 @@
 """The disclosure log: FOI responses published from files, searched, filtered and fed.
 
-``init_app`` registers the pages and the ``flask foi`` commands; ``watch_content_version``
-keys the page cache by the content version so an import reaches every worker.
+``init_app`` registers the pages, the ``flask foi`` commands, the navigation link, and
+the content version (``app.extensions[CONTENT_VERSION]``, raised by every import), which keys the page
+cache so an import reaches every worker.
 """
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext
+
+from webapp.extensions import db, page_cache
+from webapp.navigation import add_navigation
 
 
 def init_app(app: Flask) -> None:
     from webapp.foi import cli, views
+    from webapp.foi.catalogue import CONTENT_VERSION, ContentVersion
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.foi_cli)
-
-
-def watch_content_version(app: Flask) -> None:
-    from webapp.extensions import db
-    from webapp.foi.catalogue import CONTENT_VERSION, ContentVersion
-
+    add_navigation(app, "foi.log", lazy_gettext("FOI responses"), section=True)
     with app.app_context():
         engine = db.engine
-    version = app.extensions[CONTENT_VERSION] = ContentVersion(engine, ttl=app.config["FOI_VERSION_TTL"])
-    app.extensions["page_cache"].version = version
+    version = ContentVersion(engine, ttl=app.config["FOI_VERSION_TTL"])
+    app.extensions[CONTENT_VERSION] = version
+    page_cache.key_by(app, version)

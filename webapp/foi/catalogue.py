@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 from webapp.extensions import db
 from webapp.foi import filters
 
-# Where create_app keeps the content version (see ``watch_content_version``).
+# Where the FOI package's init_app keeps the app's ContentVersion (app.extensions[...]).
 CONTENT_VERSION = "foi.content_version"
 
 

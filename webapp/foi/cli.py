@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.extensions import db
+from webapp.foi.catalogue import CONTENT_VERSION
 from webapp.foi import samples
 from webapp.foi.publish import ImportReport, import_path, publish, remove_samples
 
@@ -25,7 +26,7 @@ ACTIONS = {
 
 
 def _expire_version() -> None:
-    version = current_app.extensions["page_cache"].version
+    version = current_app.extensions[CONTENT_VERSION]
     if hasattr(version, "expire"):
         version.expire()
 

@@ -1,12 +1,12 @@
 """Validation of the quick exit's settings, called by ``webapp.config.load`` at start-up
-(and again by ``create_app`` for values passed as overrides)."""
+(and again by the quick exit's ``init_app`` for values passed as overrides)."""
 
 from __future__ import annotations
 
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from webapp.config import ConfigError
+from webapp.config_error import ConfigError
 
 # Neutral and not personalised: it shows the same thing to everyone and needs no account.
 DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
