@@ -16,6 +16,9 @@ with template name and line:
   come from ``url_for``.
 
 Strings that are not words (CSS classes, ids, URLs, endpoint names, "–") never count.
+
+A made-up second language built from the committed ``messages.pot`` then shows that what
+is marked is also what the pages ask for: rendered in it, the pages have no English left.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
+from flask_babel import force_locale
 from jinja2 import Environment, nodes
 
 from tests.conftest import make_app, soup
@@ -407,3 +414,85 @@ def test_every_word_a_script_reads_is_rendered_by_the_page(client):
         if not (element := page.select_one(f"[{attribute}]")) or not element[attribute].strip()
     )
     assert missing == []
+
+
+# A second language, made up for the test from the committed catalogue template: every
+# translation is its English in [[ ]]. Whatever a page shows outside [[ ]] would stay
+# English in a real translation: unmarked, or marked as a msgid the page never asks for.
+PSEUDO_LOCALE = "cy"
+TRANSLATED = re.compile(r"\[\[[^\[\]]*\]\]")
+
+
+@pytest.fixture(scope="module")
+def pseudo_app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pseudo")
+    with POT.open("rb") as handle:
+        catalog = read_po(handle, locale=PSEUDO_LOCALE)
+    for message in catalog:
+        if message.id and message.pluralizable:
+            message.string = tuple(f"[[{message.id[-1]}]]" for _ in range(catalog.num_plurals))
+        elif message.id:
+            message.string = f"[[{message.id}]]"
+    mo = folder / PSEUDO_LOCALE / "LC_MESSAGES" / "messages.mo"
+    mo.parent.mkdir(parents=True)
+    with mo.open("wb") as handle:
+        write_mo(handle, catalog)
+    return make_app(folder, BABEL_TRANSLATION_DIRECTORIES=str(folder))
+
+
+def in_pseudo_locale(app, path: str) -> BeautifulSoup:
+    with app.test_request_context(path), force_locale(PSEUDO_LOCALE):
+        response = app.full_dispatch_request()
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def untranslated(text: str) -> str:
+    """What is left of ``text`` once every [[translation]] (innermost first) is removed."""
+    while (shorter := TRANSLATED.sub(" ", text)) != text:
+        text = shorter
+    return " ".join(text.split())
+
+
+# The parts of every page this branch's templates draw (the header's navigation links and
+# the footer's links come from create_app), and the attributes in them a visitor hears.
+LAYOUT_PARTS = [
+    ".app-quick-exit-first", ".app-quick-exit", ".govuk-phase-banner", ".govuk-cookie-banner",
+    ".govuk-footer__meta-custom", ".govuk-footer h2",
+]
+SPOKEN_ATTRIBUTES = re.compile(r"^(?:aria-label|alt|title|data-i18n-.+|data-.+-text)$")
+
+
+@pytest.mark.parametrize("path", ["/", "/privacy", "/accessibility-statement", "/staying-safe-online", "/no-such-page"])
+def test_a_translation_reaches_every_word_of_the_page(pseudo_app, path):
+    page = in_pseudo_locale(pseudo_app, path)
+    parts = [page.select_one("main"), *(page.select_one(selector) for selector in LAYOUT_PARTS)]
+    assert all(parts), [selector for selector, part in zip(["main", *LAYOUT_PARTS], parts) if not part]
+    service_name = pseudo_app.config["SERVICE_NAME"]  # the home page's heading, a setting
+    english = {
+        ".".join([part.name, *part.get("class", [])]): left
+        for part in parts
+        if (left := untranslated(part.get_text(" ")).replace(service_name, "").strip(" –"))
+    }
+    assert english == {}, "this text would stay English: mark it, then run `make translations`"
+    elements = [page.head.select_one("script[data-exit-url]"), *parts]
+    spoken = [
+        (element.name, name, value)
+        for element in [*elements, *(child for part in elements for child in part.find_all(True))]
+        for name, value in element.attrs.items()
+        if SPOKEN_ATTRIBUTES.match(name) and untranslated(value)
+    ]
+    assert spoken == [], "these attributes would stay English: render them with _()"
+
+
+def test_python_strings_and_dates_follow_the_locale(pseudo_app):
+    from webapp.consent import policy
+    from webapp.errors import ERROR_PAGES
+    from webapp.pages.views import govuk_date
+
+    with pseudo_app.test_request_context("/"), force_locale(PSEUDO_LOCALE):
+        assert str(policy.CATEGORIES[0].name) == "[[Strictly necessary cookies]]"
+        assert str(policy.REGISTRY[0].expiry) == "[[1 year]]"
+        assert str(ERROR_PAGES[404]["title"]) == "[[Page not found]]"
+        assert govuk_date(date(2026, 11, 29)) == "29 Tachwedd 2026"
+    with pseudo_app.test_request_context("/"):
+        assert govuk_date(date(2026, 11, 29)) == "29 November 2026"
