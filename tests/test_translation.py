@@ -34,6 +34,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
+from flask import render_template_string
 from flask_babel import force_locale
 from jinja2 import Environment, nodes
 
@@ -496,3 +497,14 @@ def test_python_strings_and_dates_follow_the_locale(pseudo_app):
         assert govuk_date(date(2026, 11, 29)) == "29 Tachwedd 2026"
     with pseudo_app.test_request_context("/"):
         assert govuk_date(date(2026, 11, 29)) == "29 November 2026"
+
+
+def test_templates_follow_a_locale_changed_within_a_request(pseudo_app):
+    """The templates' catalogue is looked up once a request, and again when the locale is
+    forced (an email in the recipient's language) and when it is restored."""
+    template = '{{ _("Home") }} {% trans %}Cookies{% endtrans %}'
+    with pseudo_app.test_request_context("/"):
+        assert render_template_string(template) == "Home Cookies"
+        with force_locale(PSEUDO_LOCALE):
+            assert render_template_string(template) == "[[Home]] [[Cookies]]"
+        assert render_template_string(template) == "Home Cookies"
