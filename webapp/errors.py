@@ -131,10 +131,9 @@ def render_error(code: int, headers=()):
         body = render_template("errors/error.html", page=page, status=code, reference=request_id())
     except Exception:  # noqa: BLE001 - the error page itself must never fail
         current_app.logger.exception("error page %s could not be rendered", code)
-        fallback = ERROR_PAGES[500]
         body = (
-            f"<!DOCTYPE html><html lang=en><title>{escape(str(fallback['title']))}</title>"
-            f"<h1>{escape(str(page['title']))}</h1><p>{escape(str(fallback['paragraphs'][0]))}</p>"
+            "<!DOCTYPE html><html lang=en><title>Sorry, there was a technical problem</title>"
+            f"<h1>{escape(page['title'])}</h1><p>Please try again.</p>"
         )
     response = current_app.make_response((body, code))
     response.headers.extend(headers)
