@@ -13,7 +13,7 @@ NODE_STAMP  := node_modules/.installed
 ASSETS      := static/dist/manifest.json
 ASSET_SRC   := $(shell find static/src -type f 2>/dev/null) static/build.mjs
 
-.PHONY: run test bench install assets db content chromium java wrk services clean
+.PHONY: run test bench install assets db content translations chromium java wrk services clean
 
 # The site always starts: a response file with problems is listed (file:line: message)
 # and skipped, and what was published before is served.
@@ -51,6 +51,15 @@ db: $(PY_STAMP)
 # (exit 1) when a file has problems; `make run` serves anyway.
 content: db
 	$(BIN)/flask foi import
+
+# The catalogue template translators start from: every string marked with _(), gettext,
+# lazy_gettext or {% trans %} in webapp/ and templates/ (see docs/translation.md). Run
+# after marking a string, and commit the result; tests/test_translation.py checks it.
+POT ?= webapp/translations/messages.pot
+translations: $(PY_STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords lazy_gettext \
+	  --add-comments Translators: --sort-by-file --no-wrap \
+	  --project foi-publication-site --version 0.1.0 --output-file $(POT) webapp templates
 
 # Debian's Chromium for the browser tests (Playwright never downloads a browser here).
 chromium:

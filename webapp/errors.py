@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template, request
+from flask_babel import lazy_gettext
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -17,60 +18,61 @@ from webapp.observability import request_id
 # Headers of an HTTP error worth passing on to the client (e.g. Allow on a 405).
 PASSED_ON_HEADERS = {"allow", "retry-after"}
 
+# Translated when a page is drawn (lazy_gettext), in the visitor's language.
 ERROR_PAGES = {
     400: {
-        "title": "Sorry, there is a problem with your request",
+        "title": lazy_gettext("Sorry, there is a problem with your request"),
         "paragraphs": [
-            "The address or the form you sent was not in a form we understand.",
-            "Check the web address, or go back and try again.",
+            lazy_gettext("The address or the form you sent was not in a form we understand."),
+            lazy_gettext("Check the web address, or go back and try again."),
         ],
     },
     403: {
-        "title": "Sorry, we could not accept that request",
+        "title": lazy_gettext("Sorry, we could not accept that request"),
         "paragraphs": [
-            "It did not come from a page on this site, so we did not act on it.",
-            "Go back to the page you were on and try again.",
+            lazy_gettext("It did not come from a page on this site, so we did not act on it."),
+            lazy_gettext("Go back to the page you were on and try again."),
         ],
     },
     404: {
-        "title": "Page not found",
+        "title": lazy_gettext("Page not found"),
         "paragraphs": [
-            "If you typed the web address, check it is correct.",
-            "If you pasted the web address, check you copied the entire address.",
+            lazy_gettext("If you typed the web address, check it is correct."),
+            lazy_gettext("If you pasted the web address, check you copied the entire address."),
         ],
         "search_link": True,
     },
     405: {
-        "title": "Sorry, that action is not possible on this page",
+        "title": lazy_gettext("Sorry, that action is not possible on this page"),
         "paragraphs": [
-            "The page does not accept what your browser sent.",
-            "Go back to the page you were on and try again.",
+            lazy_gettext("The page does not accept what your browser sent."),
+            lazy_gettext("Go back to the page you were on and try again."),
         ],
     },
     413: {
-        "title": "Sorry, what you sent is too large",
+        "title": lazy_gettext("Sorry, what you sent is too large"),
         "paragraphs": [
-            "We could not accept it because it was larger than this site allows.",
-            "Go back, shorten what you entered and try again.",
+            lazy_gettext("We could not accept it because it was larger than this site allows."),
+            lazy_gettext("Go back, shorten what you entered and try again."),
         ],
     },
     429: {
-        "title": "Sorry, there have been too many attempts",
+        "title": lazy_gettext("Sorry, there have been too many attempts"),
         "paragraphs": [
-            "To protect this site, we limit how often a page can be used.",
-            "Wait a minute, then try again. Nothing you entered has been sent.",
+            lazy_gettext("To protect this site, we limit how often a page can be used."),
+            lazy_gettext("Wait a minute, then try again. Nothing you entered has been sent."),
         ],
     },
     500: {
-        "title": "Sorry, there was a technical problem",
-        "paragraphs": ["Please try again."],
+        "title": lazy_gettext("Sorry, there was a technical problem"),
+        "paragraphs": [lazy_gettext("Please try again.")],
         "show_reference": True,
     },
     # The database did not answer (it is restarting, or out of connections): nothing is
     # wrong with the request, and trying again shortly will work.
     503: {
-        "title": "Sorry, there was a technical problem",
-        "paragraphs": ["Please try again."],
+        "title": lazy_gettext("Sorry, there was a technical problem"),
+        "paragraphs": [lazy_gettext("Please try again.")],
         "show_reference": True,
     },
 }

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 ESSENTIAL = "essential"
@@ -38,28 +39,36 @@ class Category:
     question: str = ""
 
 
+# Names, descriptions and questions are shown on the cookies page and translated when it
+# is drawn (lazy_gettext), in the visitor's language.
 CATEGORIES: tuple[Category, ...] = (
     Category(
         ESSENTIAL,
-        "Strictly necessary cookies",
-        "These essential cookies make the site work and keep it secure. We do not need your "
-        "permission for them, and they hold nothing that identifies you.",
+        lazy_gettext("Strictly necessary cookies"),
+        lazy_gettext(
+            "These essential cookies make the site work and keep it secure. We do not need your "
+            "permission for them, and they hold nothing that identifies you."
+        ),
         optional=False,
     ),
     Category(
         FUNCTIONAL,
-        "Cookies that remember your settings",
-        "These cookies remember choices you make on the site so you do not have to make them again.",
+        lazy_gettext("Cookies that remember your settings"),
+        lazy_gettext(
+            "These cookies remember choices you make on the site so you do not have to make them again."
+        ),
         optional=True,
-        question="Do you want to allow cookies that remember your settings?",
+        question=lazy_gettext("Do you want to allow cookies that remember your settings?"),
     ),
     Category(
         ANALYTICS,
-        "Cookies that measure website use",
-        "These cookies tell us how you use the site, such as the pages you visit, so that we can "
-        "make it better. The information is not used to identify you.",
+        lazy_gettext("Cookies that measure website use"),
+        lazy_gettext(
+            "These cookies tell us how you use the site, such as the pages you visit, so that we can "
+            "make it better. The information is not used to identify you."
+        ),
         optional=True,
-        question="Do you want to allow cookies that measure your website use?",
+        question=lazy_gettext("Do you want to allow cookies that measure your website use?"),
     ),
 )
 OPTIONAL_CATEGORIES = tuple(category.id for category in CATEGORIES if category.optional)
@@ -90,57 +99,66 @@ class Cookie:
         return bool(self.regex.fullmatch(name))
 
 
+# Purpose, expiry and who sets it are shown on the cookies page: translated when drawn.
+THIS_SITE = lazy_gettext("this site")
+GOOGLE_ANALYTICS = "Google Analytics"
+MATOMO = lazy_gettext("Matomo, run by us")
+THIRTEEN_MONTHS = lazy_gettext("13 months")
+
 REGISTRY: tuple[Cookie, ...] = (
     Cookie(
         CONSENT_COOKIE, ESSENTIAL,
-        "Saves your cookie settings: which kinds of cookie you agreed to, and when.",
-        "1 year", "this site",
+        lazy_gettext("Saves your cookie settings: which kinds of cookie you agreed to, and when."),
+        lazy_gettext("1 year"), THIS_SITE,
     ),
     Cookie(
         CONFIRMATION_COOKIE, ESSENTIAL,
-        "Shows the message confirming your cookie settings on the next page you see, then is deleted.",
-        "5 minutes, or until that page is shown", "this site",
+        lazy_gettext(
+            "Shows the message confirming your cookie settings on the next page you see, then is deleted."
+        ),
+        lazy_gettext("5 minutes, or until that page is shown"), THIS_SITE,
     ),
     Cookie(
         "session", ESSENTIAL,
-        "Protects the feedback form from being sent by another website. Set only when you open that form.",
-        "when you close your browser", "this site",
+        lazy_gettext(
+            "Protects the feedback form from being sent by another website. Set only when you open that form."
+        ),
+        lazy_gettext("when you close your browser"), THIS_SITE,
     ),
     # Google Analytics 4 (ANALYTICS_PROVIDER=ga4)
     Cookie(
         "_ga", ANALYTICS,
-        "Google Analytics: tells one visit from another with a random number.",
-        "13 months", "Google Analytics", provider="ga4",
+        lazy_gettext("Google Analytics: tells one visit from another with a random number."),
+        THIRTEEN_MONTHS, GOOGLE_ANALYTICS, provider="ga4",
     ),
     Cookie(
         "_ga_<measurement id>", ANALYTICS,
-        "Google Analytics: remembers the current visit.",
-        "13 months", "Google Analytics", provider="ga4", pattern=r"_ga_[A-Za-z0-9]+",
+        lazy_gettext("Google Analytics: remembers the current visit."),
+        THIRTEEN_MONTHS, GOOGLE_ANALYTICS, provider="ga4", pattern=r"_ga_[A-Za-z0-9]+",
     ),
     # Matomo (ANALYTICS_PROVIDER=matomo)
     Cookie(
         "_pk_id.<site>.<hash>", ANALYTICS,
-        "Matomo: tells one visitor from another with a random number.",
-        "13 months", "Matomo, run by us", provider="matomo", pattern=r"_pk_id\.[^=;\s]+",
+        lazy_gettext("Matomo: tells one visitor from another with a random number."),
+        THIRTEEN_MONTHS, MATOMO, provider="matomo", pattern=r"_pk_id\.[^=;\s]+",
     ),
     Cookie(
         "_pk_ses.<site>.<hash>", ANALYTICS,
-        "Matomo: remembers the current visit.",
-        "30 minutes", "Matomo, run by us", provider="matomo", pattern=r"_pk_ses\.[^=;\s]+",
+        lazy_gettext("Matomo: remembers the current visit."),
+        lazy_gettext("30 minutes"), MATOMO, provider="matomo", pattern=r"_pk_ses\.[^=;\s]+",
     ),
     Cookie(
         "_pk_ref.<site>.<hash>", ANALYTICS,
-        "Matomo: remembers which website you came from.",
-        "6 months", "Matomo, run by us", provider="matomo", pattern=r"_pk_ref\.[^=;\s]+",
+        lazy_gettext("Matomo: remembers which website you came from."),
+        lazy_gettext("6 months"), MATOMO, provider="matomo", pattern=r"_pk_ref\.[^=;\s]+",
     ),
     Cookie(
         "_pk_testcookie.<site>.<hash>", ANALYTICS,
-        "Matomo: checks that your browser accepts cookies.",
-        "deleted at once", "Matomo, run by us", provider="matomo", pattern=r"_pk_testcookie\.[^=;\s]+",
+        lazy_gettext("Matomo: checks that your browser accepts cookies."),
+        lazy_gettext("deleted at once"), MATOMO, provider="matomo", pattern=r"_pk_testcookie\.[^=;\s]+",
     ),
     # Plausible (ANALYTICS_PROVIDER=plausible) sets no cookies.
 )
-
 
 def registered(name: str) -> Cookie | None:
     """The registry entry for a cookie name, or None when the site must never set it."""

@@ -6,6 +6,8 @@
 //   data-exit-url        the neutral address to leave for (absolute https)
 //   data-leave-url       the site's own /leave endpoint (the beacon ends the session)
 //   data-escape-presses  1 (default) or 2: Escape presses within 2 s that trigger the exit
+//   data-i18n-*          what it shows and announces, in the page's language (the English
+//                        below is only a fallback), as GOV.UK Frontend components take i18n
 //
 // Triggers: Escape, Shift pressed three times within 5 s, or any [data-quick-exit] link.
 // On activation, synchronously: cover the page, set a neutral title and favicon, clear
@@ -22,9 +24,20 @@
   var ESCAPE_WINDOW = 2000
   var SHIFT_PRESSES = 3
   var SHIFT_WINDOW = 5000
-  var NEUTRAL_TITLE = 'New Tab'
   // As $govuk-font-family in static/src/scss/main.scss.
   var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+
+  var text = {
+    activated: data.i18nActivated || 'Loading.',
+    tabTitle: data.i18nTabTitle || 'New Tab',
+    timedOut: data.i18nTimedOut || 'Leave this site timed out.',
+    // By the number of presses still needed.
+    escape: { 1: data.i18nEscapePressOneMoreTime || 'Escape, press 1 more time to leave this site.' },
+    shift: {
+      1: data.i18nShiftPressOneMoreTime || 'Shift, press 1 more time to leave this site.',
+      2: data.i18nShiftPressTwoMoreTimes || 'Shift, press 2 more times to leave this site.'
+    }
+  }
 
   var root = document.documentElement
   var exited = false
@@ -52,7 +65,7 @@
     cover = document.createElement('div')
     cover.setAttribute('data-quick-exit-cover', '')
     cover.setAttribute('role', 'alert')
-    cover.textContent = 'Loading.'
+    cover.textContent = text.activated
     setStyles(cover, {
       position: 'fixed',
       inset: '0',
@@ -87,7 +100,7 @@
   }
 
   function neutralise () {
-    document.title = NEUTRAL_TITLE
+    document.title = text.tabTitle
     var icons = document.querySelectorAll('link[rel~="icon"]')
     for (var i = 0; i < icons.length; i++) icons[i].remove()
     var blank = document.createElement('link')
@@ -157,10 +170,6 @@
     if (region) region.textContent = message
   }
 
-  function times (count) {
-    return count === 1 ? '1 more time' : count + ' more times'
-  }
-
   function onKeyDown (event) {
     if (exited) {
       // A second, panicked Escape must not mean "Stop" and cancel the exit.
@@ -189,9 +198,9 @@
     clearTimeout(escapeTimer)
     escapeTimer = setTimeout(function () {
       escapeCount = 0
-      announce('Leave this site timed out.')
+      announce(text.timedOut)
     }, ESCAPE_WINDOW)
-    announce('Escape, press ' + times(escapePresses - escapeCount) + ' to leave this site.')
+    announce(text.escape[escapePresses - escapeCount])
   }
 
   function onKeyUp (event) {
@@ -207,9 +216,9 @@
     }
     shiftTimer = setTimeout(function () {
       shiftCount = 0
-      announce('Leave this site timed out.')
+      announce(text.timedOut)
     }, SHIFT_WINDOW)
-    announce('Shift, press ' + times(SHIFT_PRESSES - shiftCount) + ' to leave this site.')
+    announce(text.shift[SHIFT_PRESSES - shiftCount])
   }
 
   function resetShift () {
