@@ -28,7 +28,6 @@ from locust import FastHttpUser, between, events, task  # isort: skip
 import argparse
 import json
 import random
-import re
 import sys
 import time
 import uuid
@@ -98,7 +97,7 @@ class PageReader(HTMLParser):
         self.alerts += data
 
     @classmethod
-    def read(cls, html: str) -> "PageReader":
+    def read(cls, html: str) -> PageReader:
         reader = cls()
         reader.feed(html or "")
         reader.h1 = " ".join(reader.h1.split())

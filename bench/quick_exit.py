@@ -81,7 +81,9 @@ GOVUK_PAGE = """<!DOCTYPE html>
 <a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link">Skip to main content</a>
 <div class="govuk-width-container">
 <div class="govuk-exit-this-page" data-module="govuk-exit-this-page">
-  <a href="%(exit)s" role="button" draggable="false" class="govuk-button govuk-button--warning govuk-exit-this-page__button govuk-js-exit-this-page-button" data-module="govuk-button" rel="nofollow noreferrer">
+  <a href="%(exit)s" role="button" draggable="false"
+     class="govuk-button govuk-button--warning govuk-exit-this-page__button govuk-js-exit-this-page-button"
+     data-module="govuk-button" rel="nofollow noreferrer">
     <span class="govuk-visually-hidden">Emergency</span> Exit this page
   </a>
 </div>
