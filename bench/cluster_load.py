@@ -104,7 +104,7 @@ class PageReader(HTMLParser):
         return reader
 
     def says_technical_problem(self) -> bool:
-        """The seed's sentence: the error page's heading and first paragraph, or the
+        """The technical-problem sentence: the error page's heading and first paragraph, or the
         feedback form's problem message."""
         if self.h1 and self.paragraphs and f"{self.h1}. {self.paragraphs[0]}" == TECHNICAL_PROBLEM:
             return True

@@ -1,4 +1,4 @@
-"""Issue 7: how fast the quick exit gets a person off the site, against GOV.UK's Exit this page.
+"""How fast the quick exit gets a person off the site, against GOV.UK's Exit this page.
 
 In Chromium, from the trigger key event to
   (a) the cover being shown: the start of the first frame that contains it (when that

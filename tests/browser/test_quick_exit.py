@@ -105,7 +105,7 @@ def forget_expected_problems(page):
 
 
 def assert_left_cleanly(site: ExitSite, history_before: int):
-    """What the issue asks of every JavaScript exit."""
+    """What every JavaScript exit must do."""
     first = site.navigations()[0]
     assert first["url"] == EXIT_URL
     # By the time the navigation starts, the page is already covered and neutral...
