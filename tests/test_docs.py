@@ -1,7 +1,8 @@
 """The documentation stays true to the code: docs/settings.md lists exactly the settings
 webapp/config.py reads, every link in README.md and docs/ leads to a file and heading
-that exist, the README names only make targets the Makefile has and stays short, and no
-page points at material outside the repository."""
+that exist, the README names only make targets the Makefile has and stays short, the
+authors' guide shows a response file the import accepts, and no page points at material
+outside the repository."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from webapp import config
 from webapp.config import PROJECT_ROOT
+from webapp.foi.content import ResponseDocument, parse
 
 DOCS = sorted((PROJECT_ROOT / "docs").glob("*.md"))
 PAGES = [PROJECT_ROOT / "README.md", *DOCS]
@@ -138,3 +140,15 @@ OUTSIDE_MATERIAL = re.compile(
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
 def test_no_page_points_outside_the_repository(page):
     assert OUTSIDE_MATERIAL.findall(page.read_text("utf-8")) == []
+
+
+def test_the_documented_response_file_is_one_the_import_accepts(tmp_path):
+    """The complete example in the authors' guide is a valid response file, every field used."""
+    guide = (PROJECT_ROOT / "docs" / "publishing-responses.md").read_text("utf-8")
+    example = re.search(r"```markdown\n(.*?)```", guide, re.DOTALL).group(1)
+    (tmp_path / "attachments").mkdir()
+    (tmp_path / "attachments" / "NMC-2024-0117-dog-costs.csv").write_text("year,dogs\n2023,12\n", "utf-8")
+    document = parse(example, source="NMC-2024-0117.md", base_dir=tmp_path)
+    assert isinstance(document, ResponseDocument), [str(problem) for problem in document]
+    assert document.reference == "NMC-2024-0117"
+    assert [attachment.kind for attachment in document.attachments] == ["CSV"]
