@@ -5,14 +5,9 @@ import datetime as dt
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.foi_fixtures import CONTENT, meta
+from tests.foi_fixtures import CONTENT, meta, write
 from webapp.foi.content import (
-    OUTCOMES,
-    MarkdownRenderer,
-    ResponseDocument,
-    load_file,
-    parse,
-    validate,
+    OUTCOMES, MarkdownRenderer, Problem, ResponseDocument, load_file, parse, validate,
 )
 
 
