@@ -1,8 +1,8 @@
 """The documentation stays true to the code: docs/settings.md lists exactly the settings
 webapp/config.py reads, every link in README.md and docs/ leads to a file and heading
 that exist, the README names only make targets the Makefile has and stays short, the
-authors' guide shows a response file the import accepts, and no page points at material
-outside the repository."""
+authors' guide shows a response file the import accepts, every path a page names is in the
+repository, and no page cites issue numbers."""
 
 from __future__ import annotations
 
@@ -131,15 +131,30 @@ def test_the_readme_is_short_enough_to_read_first():
     assert len(README.encode("utf-8")) < 8 * 1024
 
 
-OUTSIDE_MATERIAL = re.compile(
-    r"\bissues? #?\d+",
-    re.IGNORECASE,
-)
+# A path into the repository, as the pages write them: from a top-level folder, or leaving it.
+REPOSITORY_PATH = re.compile(r"(?<![\w/.-])((?:\.\./|(?:webapp|tests|bench|deploy|docs|static|templates|content)/)[\w./@-]*)")
+BUILT = ("static/dist",)  # made by `make assets`, not kept in git
+ISSUE_NUMBER = re.compile(r"\bissues? #?\d+", re.IGNORECASE)
+
+
+def test_paths_are_found_in_the_text():
+    found = REPOSITORY_PATH.findall("see `webapp/foi/search.py`, ../elsewhere/notes.md and foi/x.md")
+    assert found == ["webapp/foi/search.py", "../elsewhere/notes.md"]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
-def test_no_page_points_outside_the_repository(page):
-    assert OUTSIDE_MATERIAL.findall(page.read_text("utf-8")) == []
+def test_every_path_a_page_names_is_in_the_repository(page):
+    for path in REPOSITORY_PATH.findall(page.read_text("utf-8")):
+        path = path.rstrip(".")
+        if path.startswith(BUILT):
+            continue
+        resolved = ((page.parent if path.startswith("../") else PROJECT_ROOT) / path).resolve()
+        assert resolved.is_relative_to(PROJECT_ROOT) and resolved.exists(), f"{page.name} names {path}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_no_page_cites_issue_numbers(page):
+    assert ISSUE_NUMBER.findall(page.read_text("utf-8")) == []
 
 
 def test_the_documented_response_file_is_one_the_import_accepts(tmp_path):
