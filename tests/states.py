@@ -13,8 +13,8 @@ can name a page another branch is still building and check it as soon as it land
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Callable
 from urllib.parse import urlsplit
 
 import pytest

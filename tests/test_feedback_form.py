@@ -9,7 +9,7 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import text
 
 from tests.conftest import make_app, soup
-from tests.feedback_support import capture_log, open_form, rows, send
+from tests.feedback_support import CHROME_UA, capture_log, open_form, rows, send
 from webapp.extensions import db
 
 

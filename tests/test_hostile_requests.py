@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_app, soup
+from tests.conftest import soup
 from tests.foi_fixtures import SEED, load_shipped
+from tests.conftest import make_app
 from webapp.foi.query import PARAMETERS
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,

@@ -4,14 +4,7 @@ import pytest
 
 from tests.routes import EXCLUDED, page_paths
 from tests.states import (
-    EXTRA_STATES,
-    LIGHTHOUSE_STATES,
-    State,
-    all_states,
-    lighthouse_states,
-    resolve,
-    route_exists,
-    site_app,
+    EXTRA_STATES, LIGHTHOUSE_STATES, State, all_states, lighthouse_states, resolve, route_exists, site_app,
 )
 
 
