@@ -13,7 +13,7 @@ NODE_STAMP  := node_modules/.installed
 ASSETS      := static/dist/manifest.json
 ASSET_SRC   := $(shell find static/src -type f 2>/dev/null) static/build.mjs
 
-.PHONY: run test bench install assets db content translations chromium java wrk services clean
+.PHONY: run test lint bench install assets db content translations chromium java wrk services clean
 
 # The site always starts: a response file with problems is listed (file:line: message)
 # and skipped, and what was published before is served.
@@ -21,8 +21,20 @@ run: install assets db
 	@$(BIN)/flask foi import || echo "make run: the problems above were not published; serving what was published before" >&2
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: java install assets chromium services wrk
+test: java install assets chromium services wrk lint
 	$(BIN)/pytest
+
+# Linters, before the tests: ruff for the Python (rules in pyproject.toml's [tool.ruff]),
+# ESLint for the JavaScript (eslint.config.mjs). Both run, then the target fails if
+# either found something. Lint only: nothing is rewritten (`ruff check --fix` does that).
+RUFF_PATHS   ?= .
+ESLINT_PATHS ?= static/src/js static/build.mjs tests/quality/lighthouse.mjs eslint.config.mjs
+
+lint: install
+	@status=0; \
+	$(BIN)/ruff check --output-format concise $(RUFF_PATHS) || status=1; \
+	node_modules/.bin/eslint $(ESLINT_PATHS) || status=1; \
+	exit $$status
 
 bench: install assets wrk services
 	$(BIN)/python -m bench

@@ -42,7 +42,16 @@ from datetime import date
 from pathlib import Path
 
 from bench.services import (
-    BIN, ROOT, Instance, LoadBalancer, PrivatePostgres, PrivateRedis, ServiceError, http_status, unit_command, wait_until,
+    BIN,
+    ROOT,
+    Instance,
+    LoadBalancer,
+    PrivatePostgres,
+    PrivateRedis,
+    ServiceError,
+    http_status,
+    unit_command,
+    wait_until,
 )
 
 VERSION_TTL = 1.0
@@ -199,7 +208,7 @@ class Cluster:
         self.balancer: LoadBalancer | None = None
         self.content = self.dir / "content"
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         try:
             self.start()
         except BaseException:
@@ -261,7 +270,7 @@ class Cluster:
         load balancer, wait for its requests to finish, SIGTERM, start, back in the pool."""
         for instance in self.instances:
             self.balancer.set_state(instance.name, "drain")
-            wait_until(lambda: self.balancer.servers()[instance.name]["scur"] == "0", 20,
+            wait_until(lambda name=instance.name: self.balancer.servers()[name]["scur"] == "0", 20,
                        f"{instance.name} drained", interval=0.05)
             instance.terminate()
             instance.start()
@@ -360,18 +369,17 @@ def run_cluster(load_seconds: float, gap: float = 5.0, cycles: int = 1, cycle_se
                 http_status(base + path)
         report.memory_start = cluster.memory()
         readers, consent, feedback = users
-        locust_log = open(out_dir / "locust.log", "w")
         # Locust stops when the faults are over and the time is up (the stop file), and
         # in any case after a generous bound.
         bound = 3 * load_seconds + 300
-        locust = subprocess.Popen(
-            [sys.executable, "-m", "bench.cluster_load", "--host", base, "--seconds", str(bound),
-             "--out", str(out_dir), "--references", ",".join(references(cluster.content)),
-             "--min-fill", str(MIN_FILL_SECONDS), "--readers", str(readers), "--consent", str(consent),
-             "--feedback", str(feedback)],
-            cwd=ROOT, stdout=locust_log, stderr=subprocess.STDOUT,
-        )
-        locust_log.close()
+        with open(out_dir / "locust.log", "w") as locust_log:
+            locust = subprocess.Popen(
+                [sys.executable, "-m", "bench.cluster_load", "--host", base, "--seconds", str(bound),
+                 "--out", str(out_dir), "--references", ",".join(references(cluster.content)),
+                 "--min-fill", str(MIN_FILL_SECONDS), "--readers", str(readers), "--consent", str(consent),
+                 "--feedback", str(feedback)],
+                cwd=ROOT, stdout=locust_log, stderr=subprocess.STDOUT,
+            )
         try:
             wait_until(lambda: (out_dir / "started").exists() or locust.poll() is not None, 60, "locust")
             began = time.time()
@@ -480,7 +488,7 @@ def run(seconds: int = 20) -> bool:
     for line in report.lines():
         print(line)
     growth = [end - start for name in report.memory_start
-              for start, end in zip(sorted(report.memory_start[name]), sorted(report.memory_end.get(name, [])))]
+              for start, end in zip(sorted(report.memory_start[name]), sorted(report.memory_end.get(name, [])), strict=False)]
     print(f"  memory growth per worker over the soak: max {max(growth, default=0):.0f} MB "
           f"(bound: the page cache, {PAGE_CACHE_BOUND_MB} MB)")
     return report.passed and max(growth, default=0) <= PAGE_CACHE_BOUND_MB

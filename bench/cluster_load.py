@@ -28,7 +28,6 @@ from locust import FastHttpUser, between, events, task  # isort: skip
 import argparse
 import json
 import random
-import re
 import sys
 import time
 import uuid
@@ -98,14 +97,14 @@ class PageReader(HTMLParser):
         self.alerts += data
 
     @classmethod
-    def read(cls, html: str) -> "PageReader":
+    def read(cls, html: str) -> PageReader:
         reader = cls()
         reader.feed(html or "")
         reader.h1 = " ".join(reader.h1.split())
         return reader
 
     def says_technical_problem(self) -> bool:
-        """The seed's sentence: the error page's heading and first paragraph, or the
+        """The technical-problem sentence: the error page's heading and first paragraph, or the
         feedback form's problem message."""
         if self.h1 and self.paragraphs and f"{self.h1}. {self.paragraphs[0]}" == TECHNICAL_PROBLEM:
             return True

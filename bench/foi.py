@@ -27,8 +27,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.harness import ROOT, SERVER, bench_env, capture, ceiling, gunicorn, wrk
 from sqlalchemy import text
+
+from bench.harness import ROOT, SERVER, bench_env, capture, ceiling, gunicorn, wrk
 
 COUNT = 100_000
 # Targets that depend on the machine's speed are ratios to figures measured in the same
@@ -111,8 +112,9 @@ def pathological() -> list[tuple[dict, str]]:
 
 
 def queries(engine):
-    from werkzeug.datastructures import MultiDict
     from urllib.parse import parse_qsl
+
+    from werkzeug.datastructures import MultiDict
 
     from webapp.foi.catalogue import facets
     from webapp.foi.query import parse

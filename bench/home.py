@@ -1,4 +1,4 @@
-"""Issue 2: the home page against the server's ceiling, and the first-visit weight."""
+"""The home page against the server's ceiling, and the first-visit weight."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 7: how fast the quick exit gets a person off the site, against GOV.UK's Exit this page.
+"""How fast the quick exit gets a person off the site, against GOV.UK's Exit this page.
 
 In Chromium, from the trigger key event to
   (a) the cover being shown: the start of the first frame that contains it (when that
@@ -81,7 +81,9 @@ GOVUK_PAGE = """<!DOCTYPE html>
 <a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link">Skip to main content</a>
 <div class="govuk-width-container">
 <div class="govuk-exit-this-page" data-module="govuk-exit-this-page">
-  <a href="%(exit)s" role="button" draggable="false" class="govuk-button govuk-button--warning govuk-exit-this-page__button govuk-js-exit-this-page-button" data-module="govuk-button" rel="nofollow noreferrer">
+  <a href="%(exit)s" role="button" draggable="false"
+     class="govuk-button govuk-button--warning govuk-exit-this-page__button govuk-js-exit-this-page-button"
+     data-module="govuk-button" rel="nofollow noreferrer">
     <span class="govuk-visually-hidden">Emergency</span> Exit this page
   </a>
 </div>

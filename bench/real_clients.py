@@ -199,9 +199,8 @@ def measure(servers: dict[str, str], path: str, seconds: float) -> dict[str, dic
 def run(seconds: int = 20) -> bool:
     seconds = max(6, min(seconds, 8))  # four scenarios, app and ceiling: bounded time
     env = bench_env()
-    with gunicorn("webapp:create_app()", env) as base:
-        with ceiling(capture(base + "/"), env) as ceiling_url:
-            results = measure({"app": base, "ceiling": ceiling_url}, "/", seconds)
+    with gunicorn("webapp:create_app()", env) as base, ceiling(capture(base + "/"), env) as ceiling_url:
+        results = measure({"app": base, "ceiling": ceiling_url}, "/", seconds)
     app, bare = results["app"], results["ceiling"]
 
     print(f"Real clients: / from the page cache, gunicorn -c deploy/gunicorn.conf.py, {IN_FLIGHT} requests in "

@@ -163,7 +163,7 @@ class PrivatePostgres:
         except OSError:
             return ""
 
-    def __enter__(self) -> "PrivatePostgres":
+    def __enter__(self) -> PrivatePostgres:
         try:
             self.initdb()
             self.start()
@@ -219,7 +219,7 @@ class PrivateRedis:
             self.process.wait(timeout=20)
         self.process = None
 
-    def __enter__(self) -> "PrivateRedis":
+    def __enter__(self) -> PrivateRedis:
         self.start()
         return self
 
@@ -270,11 +270,10 @@ class Instance:
         return f"http://{self.address}"
 
     def start(self, wait: bool = True) -> None:
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            gunicorn_command(self.port), cwd=ROOT, env=self.env, stdout=log, stderr=log,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                gunicorn_command(self.port), cwd=ROOT, env=self.env, stdout=log, stderr=log,
+            )
         if wait:
             self.wait_healthy()
 
@@ -364,10 +363,9 @@ class LoadBalancer:
 
     def start(self) -> None:
         haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([haproxy, "-db", "-f", str(HAPROXY_CONFIG)], env=self.env,
-                                        stdout=log, stderr=log)
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([haproxy, "-db", "-f", str(HAPROXY_CONFIG)], env=self.env,
+                                            stdout=log, stderr=log)
         wait_until(lambda: self.process.poll() is None and self.socket.exists()
                    and http_status(self.url + "/healthz", host=self.site_host) == 200, 30, "haproxy")
 
@@ -388,7 +386,7 @@ class LoadBalancer:
         header = lines[0].lstrip("# ").split(",")
         rows = {}
         for line in lines[1:]:
-            fields = dict(zip(header, line.split(",")))
+            fields = dict(zip(header, line.split(","), strict=False))
             if fields.get("pxname") == "app" and fields.get("svname") not in ("FRONTEND", "BACKEND"):
                 rows[fields["svname"]] = fields
         return rows

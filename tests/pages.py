@@ -23,7 +23,7 @@ import base64
 import hashlib
 import re
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient

@@ -14,8 +14,8 @@ a renamed route must never quietly switch a gate off. Add a state when its page 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
@@ -53,7 +53,7 @@ class State:
         return self.name
 
 
-def first_link(on: str, prefix: str) -> "FirstLink":
+def first_link(on: str, prefix: str) -> FirstLink:
     """A path found by opening ``on`` and taking the first link in ``<main>`` that starts
     with ``prefix`` (for example a FOI response from the disclosure log)."""
     return FirstLink(on, prefix)
@@ -91,7 +91,7 @@ class FirstLink:
         return self.pick([a["href"] for a in parsed(response).select("main a[href]")])
 
 
-def press(text: str, shows: str | None = None) -> "Press":
+def press(text: str, shows: str | None = None) -> Press:
     """An action: press the button labelled ``text`` and wait for what it brings.
 
     A button that submits a form loads a page: waiting for ``load`` is enough. A button

@@ -29,7 +29,7 @@ def blueprints_of(app) -> set[str]:
 
 def test_the_site_is_its_capabilities(app):
     assert blueprints_of(app) == {"health", "pages", "consent", "feedback", "quick_exit", "foi"}
-    assert CAPABILITIES == (health, pages, consent, feedback, quick_exit, foi)
+    assert (health, pages, consent, feedback, quick_exit, foi) == CAPABILITIES
     assert set(app.cli.list_commands(None)) == {"db", "feedback", "foi"}
 
 

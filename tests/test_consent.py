@@ -425,7 +425,7 @@ def test_analytics_only_for_visitors_who_accepted(tmp_path, get_page):
     choose(rejecter, "reject")
     choose(accepter, "accept")
     for client in (nobody, rejecter):
-        response = get_page("/").response
+        response = get_page("/", client=client).response
         assert analytics_tags(response) == ([], [])
         assert "googletagmanager" not in response.headers["Content-Security-Policy"]
     response = get_page("/", client=accepter).response

@@ -12,7 +12,7 @@ from tests.conftest import make_app, soup
 def app(tmp_path):
     app = make_app(tmp_path)
 
-    # Routes that raise, to reach the handlers the real routes reach in later issues.
+    # Routes that raise, to reach each handler whichever real route reaches it.
     @app.get("/_test/abort/<int:code>")
     def abort_with(code):
         abort(code)

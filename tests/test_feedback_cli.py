@@ -6,14 +6,14 @@ import csv
 import io
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from webapp.feedback import store
 from webapp.feedback.cli import spreadsheet_safe
 
-JUNE = datetime(2026, 6, 15, 9, 30, tzinfo=timezone.utc)
+JUNE = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
 
 
 def add(app, when, rating=2, improvement="", page="/foi", js=True):
@@ -55,10 +55,10 @@ def test_spreadsheet_safe(value, expected):
 
 
 def test_export_period_is_whole_days_inclusive(app, runner):
-    add(app, datetime(2026, 6, 1, 0, 0, tzinfo=timezone.utc), improvement="first day")
-    add(app, datetime(2026, 6, 30, 23, 59, tzinfo=timezone.utc), improvement="last day")
-    add(app, datetime(2026, 7, 1, 0, 0, tzinfo=timezone.utc), improvement="after")
-    add(app, datetime(2026, 5, 31, 23, 59, tzinfo=timezone.utc), improvement="before")
+    add(app, datetime(2026, 6, 1, 0, 0, tzinfo=UTC), improvement="first day")
+    add(app, datetime(2026, 6, 30, 23, 59, tzinfo=UTC), improvement="last day")
+    add(app, datetime(2026, 7, 1, 0, 0, tzinfo=UTC), improvement="after")
+    add(app, datetime(2026, 5, 31, 23, 59, tzinfo=UTC), improvement="before")
     rows = list(csv.DictReader(io.StringIO(export(runner, "--since", "2026-06-01", "--until", "2026-06-30"))))
     assert [row["improvement"] for row in rows] == ["first day", "last day"]
     since_only = list(csv.DictReader(io.StringIO(export(runner, "--since", "2026-07-01"))))
@@ -111,7 +111,7 @@ def test_purge_uses_the_retention_setting(tmp_path):
     from tests.conftest import make_app
 
     app = make_app(tmp_path, FEEDBACK_RETENTION_DAYS=30)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     add(app, now - timedelta(days=31), improvement="old")
     add(app, now - timedelta(days=29), improvement="kept")
     result = app.test_cli_runner().invoke(args=["feedback", "purge"])

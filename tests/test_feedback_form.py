@@ -9,7 +9,7 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import text
 
 from tests.conftest import make_app
-from tests.feedback_support import CHROME_UA, capture_log, open_form, rows, send, send_page
+from tests.feedback_support import capture_log, open_form, rows, send, send_page
 from webapp.extensions import db
 
 
@@ -266,7 +266,6 @@ def test_submission_faster_than_the_minimum_fill_time_is_not_stored(tmp_path, po
     log = capture_log(app)
     client = app.test_client()
     page = send_page(post_page, client, open_form(client), rating="1", improvement="Too quick")
-    response = page.response
     assert rows(app) == []
     assert "feedback spam rejected: sent faster than the minimum fill time" in log.messages()
     assert page.select_one(".govuk-error-summary__body").get_text(" ", strip=True).startswith(

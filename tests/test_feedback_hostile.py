@@ -1,7 +1,7 @@
 """Feedback is never lost silently and never stored as typed when it should not be:
 
 - the thank-you page only after the row is in the configured database file: a deleted,
-  replaced or unwritable file gets the seed's error text (503), the answers kept, and
+  replaced or unwritable file gets the technical-problem page (503), the answers kept, and
   ``/healthz`` answers 503;
 - e-mail, phone, UK postcode, National Insurance and payment card numbers are redacted
   before storage, and look-alikes are not;

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -64,11 +64,14 @@ def test_identifiers_are_never_redacted(identifier):
 
 @pytest.mark.parametrize("user_agent,family", [
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "Chrome"),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge"),
     ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15", "Safari"),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/120.0 Mobile/15E148 Safari/604.1", "Chrome"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "CriOS/120.0 Mobile/15E148 Safari/604.1", "Chrome"),
     ("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox"),
-    ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0 Mobile Safari/537.36", "Samsung Internet"),
+    ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "SamsungBrowser/23.0 Chrome/115.0 Mobile Safari/537.36", "Samsung Internet"),
     ("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 OPR/106.0", "Opera"),
     ("Mozilla/5.0 (Windows NT 10.0; Trident/7.0; rv:11.0) like Gecko", "Internet Explorer"),
     ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Bot or script"),
@@ -100,8 +103,8 @@ def test_save_stores_a_redacted_row(store_app):
     assert row.improvement == "Email me at [email] or [phone]"
     assert row.user_agent_family == "Firefox"
     assert row.js_enabled is True and row.page == "/foi" and row.rating == 2
-    assert row.submitted_at.tzinfo == timezone.utc
-    assert abs(row.submitted_at - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    assert row.submitted_at.tzinfo == UTC
+    assert abs(row.submitted_at - datetime.now(UTC)) < timedelta(minutes=5)
 
 
 def test_the_same_submission_id_is_stored_once(store_app):
@@ -132,7 +135,7 @@ def test_concurrent_repeats_store_one_row(store_app):
 
 
 def test_period_filters_and_stats(store_app):
-    now = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 15, 12, tzinfo=UTC)
     with store_app.app_context():
         store.save(submission(rating=1), now=now - timedelta(days=30))
         store.save(submission(rating=1, improvement=""), now=now)
@@ -146,7 +149,7 @@ def test_period_filters_and_stats(store_app):
 
 
 def test_purge_deletes_only_feedback_older_than_the_retention_period(store_app):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with store_app.app_context():
         store.save(submission(improvement="old"), now=now - timedelta(days=366))
         store.save(submission(improvement="recent"), now=now - timedelta(days=364))

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.foi_fixtures import CONTENT, meta, write
+from tests.foi_fixtures import CONTENT, meta
 from webapp.foi.content import load_file, parse, validate
 from webapp.foi.documents import ResponseDocument
 from webapp.foi.markdown import MarkdownRenderer
@@ -109,7 +109,8 @@ def test_refusals_and_partial_disclosures_need_exemptions(outcome):
 
 
 def test_exemptions_get_their_names_and_are_checked():
-    document = validate(meta(outcome="refused", exemptions=["40(2)", {"section": "s.31(1)(a)"}, {"section": "43(2)", "name": "Commercial interests"}]), "D.", source="x.md")
+    exemptions = ["40(2)", {"section": "s.31(1)(a)"}, {"section": "43(2)", "name": "Commercial interests"}]
+    document = validate(meta(outcome="refused", exemptions=exemptions), "D.", source="x.md")
     assert document.exemptions == [
         {"section": "40(2)", "name": "Personal information"},
         {"section": "31(1)(a)", "name": "Law enforcement"},

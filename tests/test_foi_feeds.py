@@ -98,6 +98,8 @@ def test_csv_cells_never_start_a_formula():
     assert spreadsheet_safe("+1") == "'+1" and spreadsheet_safe("@SUM") == "'@SUM" and spreadsheet_safe("plain") == "plain"
 
 
-@pytest.mark.parametrize("path", ["/foi.atom?outcome=nope", "/foi.json?published-from-day=99&published-from-month=1&published-from-year=2020", "/foi.csv?sort=x"])
+@pytest.mark.parametrize("path", ["/foi.atom?outcome=nope",
+                                  "/foi.json?published-from-day=99&published-from-month=1&published-from-year=2020",
+                                  "/foi.csv?sort=x"])
 def test_bad_feed_parameters_are_a_400_not_a_500(client, path):
     assert client.get(path).status_code == 400

@@ -100,9 +100,11 @@ def test_a_response_file_that_is_a_link_or_a_pipe_is_refused_without_waiting(app
      ":3: front matter: is nested more than 8 levels deep"),
     (front().encode().replace(b"title: Fictional test response about lighthouses", b"title: &x Fictional\nsummary: *x"),
      ":3: front matter: uses a YAML anchor or alias"),
-    (front().encode().replace(b"title: Fictional test response about lighthouses", b"<<: {title: merged}"), "loads"),  # a merge key without an alias is plain YAML
+    # a merge key without an alias is plain YAML
+    (front().encode().replace(b"title: Fictional test response about lighthouses", b"<<: {title: merged}"), "loads"),
     (front().encode().replace(b"title: Fictional test response about lighthouses", b"title: !!binary aGVsbG8="), ":3: title: must be text"),
-    (front().encode().replace(b"published: '2024-03-01'", b"published: 0000-02-30"), ":5: published: '0000-02-30' is not a real date: the year 0 is too early"),
+    (front().encode().replace(b"published: '2024-03-01'", b"published: 0000-02-30"),
+     ":5: published: '0000-02-30' is not a real date: the year 0 is too early"),
     (front().encode().replace(b"published: '2024-03-01'", b"published: 9999-12-31 23:59:59"), ":5: published: 9999-12-31 is in the future"),
     (front().encode().replace(b"reference: TEST-0001", b'reference: TEST-0001\n"\\e[31m\\x9b": 1'), ":3: ?[31m?: is not a known field"),
     (b"---\n---\n", ":1: front matter: the file must start"),

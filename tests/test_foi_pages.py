@@ -1,4 +1,4 @@
-"""The response page (the seed, element by element) and the disclosure log's GET form."""
+"""The response page (the shipped example, element by element) and the disclosure log's GET form."""
 
 import pytest
 

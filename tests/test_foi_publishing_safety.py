@@ -199,7 +199,7 @@ def test_impossible_and_future_dates_are_a_line_level_message_not_a_crash(app, r
 
 
 def test_a_date_within_the_clock_skew_allowance_is_accepted():
-    tomorrow = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
     text = "---\n" + "\n".join(f"{k}: {v}" for k, v in {
         "reference": "T-1", "title": "T", "summary": "S", "published": tomorrow, "received": "2024-01-01",
         "responded": "2024-01-02", "regime": "FOIA", "outcome": "not held", "topics": "[Drones]",

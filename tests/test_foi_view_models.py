@@ -7,8 +7,8 @@ import os
 import sys
 
 import pytest
-from flask import render_template, request
 from bs4 import BeautifulSoup
+from flask import render_template, request
 from jinja2 import Undefined
 from sqlalchemy import event, text
 
@@ -17,12 +17,12 @@ from tests.foi_fixtures import load_shipped, meta, write
 from webapp.extensions import db
 from webapp.foi import filters
 from webapp.foi.catalogue import current_facets
-from webapp.foi.vocabulary import REGIMES
 from webapp.foi.filters import ColumnChoice
 from webapp.foi.pages import feed_page, log_page, response_page
 from webapp.foi.publish import import_path
 from webapp.foi.query import parameters, parse, query_string
 from webapp.foi.search import backend_for
+from webapp.foi.vocabulary import REGIMES
 
 
 @pytest.fixture

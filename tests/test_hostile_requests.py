@@ -16,9 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import soup
+from tests.conftest import make_app, soup
 from tests.foi_fixtures import SEED, load_shipped
-from tests.conftest import make_app
 from webapp.foi.views import PARAMETERS
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,

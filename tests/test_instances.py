@@ -151,7 +151,7 @@ def test_rate_limit_falls_back_to_each_instance_when_redis_is_down_and_recovers(
 
 
 def test_a_database_that_stops_answering_gets_the_503_page(tmp_path, monkeypatch):
-    """A restarting database is not a fault in the request: 503, the seed's wording, a
+    """A restarting database is not a fault in the request: 503, the technical-problem wording, a
     Retry-After, and the load balancer's health check says down."""
     app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
     client = app.test_client()

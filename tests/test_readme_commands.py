@@ -1,7 +1,8 @@
-"""Every command README.md tells people to type works when pasted into a fresh shell in
-the checkout: no FLASK_APP, no settings beyond what the README's own line gives.
+"""Every command README.md (and the staff guides in docs/) tells people to type works
+when pasted into a fresh shell in the checkout: no FLASK_APP, no settings beyond what the
+README's own line gives. A fresh machine needs two commands, ``make run`` and ``make test``.
 
-The commands are read from the README itself (table cells and ``sh`` blocks starting
+The commands are read from the pages themselves (table cells and ``sh`` blocks starting
 ``.venv/bin/flask``, and the production snippet), run with ``bash`` in the checkout with a
 clean environment. Two things are changed, and only these: the database is a temporary
 SQLite file (``DATABASE_URL``), and ``instance/`` paths point into a temporary folder, so
@@ -21,14 +22,16 @@ from bench.services import free_port, serves
 from webapp.config import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text("utf-8")
-# The guide for staff who publish responses: its commands must work as typed too.
+# The guides for staff who publish responses and read feedback: their commands must work
+# as typed too.
 GUIDE = (PROJECT_ROOT / "docs" / "publishing-responses.md").read_text("utf-8")
+FEEDBACK_GUIDE = (PROJECT_ROOT / "docs" / "feedback.md").read_text("utf-8")
 CELL = re.compile(r"^\| `(\.venv/bin/flask [^`]+)` \|", re.MULTILINE)
 
 
 def readme_flask_commands() -> list[str]:
     commands = [command.replace("\\|", "|") for command in CELL.findall(README)]
-    for block in re.findall(r"```sh\n(.*?)```", README + GUIDE, re.DOTALL):
+    for block in re.findall(r"```sh\n(.*?)```", README + GUIDE + FEEDBACK_GUIDE, re.DOTALL):
         for line in block.replace("\\\n", " ").splitlines():
             line = line.split("#", 1)[0].strip()
             if line.startswith(".venv/bin/flask "):
@@ -56,11 +59,18 @@ def test_sh_blocks_are_found_when_indented():
     assert ".venv/bin/flask foi remove-sample" in re.findall(r"```sh\n(.*?)```", GUIDE, re.DOTALL)[-1]
 
 
+def test_a_fresh_machine_needs_two_commands():
+    section = README.split("## Set up on a fresh machine", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
+    assert [line.split("#", 1)[0].strip() for line in block.splitlines()] == ["make run", "make test"]
+
+
 def test_the_readme_lists_the_commands_it_should():
     commands = readme_flask_commands()
     assert any(c.startswith(".venv/bin/flask foi import") for c in commands)
     assert any(c.startswith(".venv/bin/flask foi generate-sample") for c in commands)
     assert ".venv/bin/flask foi remove-sample" in commands
+    assert ".venv/bin/flask feedback purge" in commands  # from the staff guide to feedback
     assert len(commands) >= 8
 
 

@@ -77,7 +77,7 @@ def test_script_hash_matches_the_installed_template():
     script = re.search(r"<script[^>]*>(.*?)</script>", template, re.DOTALL).group(1)
     expected = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     assert template_script_hash() == f"'sha256-{expected}'"
-    # The value STACK-NOTES.md records for govuk-frontend-jinja 4.1.0 / govuk-frontend 6.3.0.
+    # The hash of the inline script in govuk-frontend-jinja 4.1.0 (govuk-frontend 6.3.0).
     assert expected == "GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw="
 
 

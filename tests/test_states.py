@@ -5,8 +5,19 @@ import pytest
 import tests.states as states
 from tests.routes import EXCLUDED, page_paths
 from tests.states import (
-    EXTRA_STATES, LIGHTHOUSE_STATES, MissingState, State, all_states, fetch_state, first_link, lighthouse_states,
-    prepare_site, press, resolve, route_exists, site_app,
+    EXTRA_STATES,
+    LIGHTHOUSE_STATES,
+    MissingState,
+    State,
+    all_states,
+    fetch_state,
+    first_link,
+    lighthouse_states,
+    prepare_site,
+    press,
+    resolve,
+    route_exists,
+    site_app,
 )
 from webapp.consent.policy import CONSENT_COOKIE
 

@@ -1,8 +1,8 @@
 """Fingerprinted static files served by the app, cached for a year, compressed; HTML compressed."""
 
-import brotli
 import gzip
 
+import brotli
 import pytest
 
 from tests.conftest import soup

@@ -188,9 +188,7 @@ class TemplateChecker:
             return
         if role == "link" and INTERNAL_LINK.match(node.value):
             self.findings.append(Finding(self.template, node.lineno, "literal internal link", node.value))
-        elif role == "user-facing" and has_letters(node.value):
-            self.findings.append(Finding(self.template, node.lineno, "unmarked string", visible_text(node.value)))
-        elif role == "expression" and is_sentence_like(node.value):
+        elif role == "user-facing" and has_letters(node.value) or role == "expression" and is_sentence_like(node.value):
             self.findings.append(Finding(self.template, node.lineno, "unmarked string", visible_text(node.value)))
 
     def visit(self, node: nodes.Node, role: str) -> None:
@@ -465,7 +463,7 @@ SPOKEN_ATTRIBUTES = re.compile(r"^(?:aria-label|alt|title|data-i18n-.+|data-.+-t
 def test_a_translation_reaches_every_word_of_the_page(pseudo_app, path):
     page = in_pseudo_locale(pseudo_app, path)
     parts = [page.select_one("main"), *(page.select_one(selector) for selector in LAYOUT_PARTS)]
-    assert all(parts), [selector for selector, part in zip(["main", *LAYOUT_PARTS], parts) if not part]
+    assert all(parts), [selector for selector, part in zip(["main", *LAYOUT_PARTS], parts, strict=True) if not part]
     service_name = pseudo_app.config["SERVICE_NAME"]  # the home page's heading, a setting
     english = {
         ".".join([part.name, *part.get("class", [])]): left

@@ -5,14 +5,25 @@ Production: ``gunicorn 'webapp:create_app()'``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
-from typing import Iterable
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from webapp import (
-    assets, config, consent, errors, feedback, foi, health, i18n, navigation, observability, pages, quick_exit,
+    assets,
+    config,
+    consent,
+    errors,
+    feedback,
+    foi,
+    health,
+    i18n,
+    navigation,
+    observability,
+    pages,
+    quick_exit,
     security,
 )
 from webapp.extensions import compress, csrf, db, limiter, page_cache

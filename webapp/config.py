@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from webapp.config_error import ConfigError

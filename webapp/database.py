@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import click
 from flask import Flask, current_app, g

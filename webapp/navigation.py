@@ -10,8 +10,8 @@ worked out once per mount point and language, then reused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from functools import wraps
 from http.cookies import SimpleCookie
-from typing import Callable, Hashable, Iterable
 from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, redirect, request
+
 # Flask-Compress's own choice of algorithm (pinned version), so the key matches what it sends.
 from flask_compress.flask_compress import _choose_algorithm
 

@@ -13,9 +13,9 @@ import base64
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib.resources import files
-from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app, request

@@ -5,9 +5,9 @@ import pytest
 
 from tests.browser.axe import assert_accessible, run_axe
 from tests.conftest import TEST_SECRET
-from webapp.consent import policy
-from webapp import create_app
 from tests.routes import page_paths
+from webapp import create_app
+from webapp.consent import policy
 
 pytestmark = pytest.mark.browser
 

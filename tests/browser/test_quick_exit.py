@@ -105,7 +105,7 @@ def forget_expected_problems(page):
 
 
 def assert_left_cleanly(site: ExitSite, history_before: int):
-    """What the issue asks of every JavaScript exit."""
+    """What every JavaScript exit must do."""
     first = site.navigations()[0]
     assert first["url"] == EXIT_URL
     # By the time the navigation starts, the page is already covered and neutral...
@@ -403,7 +403,7 @@ def test_the_bar_stays_in_reach_never_hides_focus_and_has_a_large_target(page, w
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_function("window.scrollY > 0")
     box = button.bounding_box()
-    assert 0 <= box["y"] and box["y"] + box["height"] <= height
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height
     assert_accessible(page, state=f"(scrolled, {width}px)")
     # Every focused element is clear of the sticky bar (WCAG 2.4.11).
     sticky = ".app-quick-exit__actions" if width < 641 else ".app-quick-exit"

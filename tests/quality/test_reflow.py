@@ -77,7 +77,8 @@ MEASURE = """regions => {
     if (el.clientWidth <= 1 || el.clientHeight <= 1) continue;
     const wide = hides.includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
     const tall = hides.includes(style.overflowY) && el.scrollHeight > el.clientHeight + 1;
-    if (wide || tall) clipped.push(`${el.tagName.toLowerCase()}.${el.className} (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
+    if (wide || tall) clipped.push(`${el.tagName.toLowerCase()}.${el.className} ` +
+                                   `(${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
   }
   // What sticks out to the right: elements past the viewport's edge whose parent is not,
   // so a failure names the cause rather than every ancestor.

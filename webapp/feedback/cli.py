@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
@@ -28,8 +28,8 @@ COLUMNS = ["id", "submitted_at", "rating", "rating_label", "improvement", "page"
 
 def period(since: datetime | None, until: datetime | None) -> tuple[datetime | None, datetime | None]:
     """[start of since, end of until) in UTC."""
-    start = since.replace(tzinfo=timezone.utc) if since else None
-    end = until.replace(tzinfo=timezone.utc) + timedelta(days=1) if until else None
+    start = since.replace(tzinfo=UTC) if since else None
+    end = until.replace(tzinfo=UTC) + timedelta(days=1) if until else None
     if start and end and start >= end:
         raise click.BadParameter("--since must be on or before --until", param_hint="--since")
     return start, end

@@ -11,14 +11,24 @@ a refresh or a back-and-resubmit stores one row.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, DateTime, Integer, SmallInteger, String, Text, TypeDecorator,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
     UniqueConstraint,
-    delete, func, insert, select,
+    delete,
+    func,
+    insert,
+    select,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,11 +60,11 @@ class UTCDateTime(TypeDecorator):
 
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 class Feedback(Base):
@@ -171,7 +181,7 @@ def save(submission: Submission, now: datetime | None = None) -> bool:
         rating=submission.rating,
         improvement=redact(submission.improvement)[: MAX_IMPROVEMENT * 2],
         page=(submission.page or None) and submission.page[:MAX_PAGE],
-        submitted_at=now or datetime.now(timezone.utc),
+        submitted_at=now or datetime.now(UTC),
         user_agent_family=browser_family(submission.user_agent),
         js_enabled=submission.js_enabled,
     )
@@ -246,7 +256,7 @@ def stats(since: datetime | None = None, until: datetime | None = None) -> Stats
 
 def purge(retention_days: int, now: datetime | None = None) -> int:
     """Delete feedback older than ``retention_days``; returns how many rows went."""
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=retention_days)
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
     result = db.session.execute(delete(Feedback).where(Feedback.submitted_at < cutoff))
     db.session.commit()
     return result.rowcount

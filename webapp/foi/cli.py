@@ -11,8 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.extensions import db
-from webapp.foi.catalogue import CONTENT_VERSION
 from webapp.foi import samples
+from webapp.foi.catalogue import CONTENT_VERSION
 from webapp.foi.publish import ImportReport, import_path, publish, remove_samples
 
 foi_cli = AppGroup("foi", help="Publish FOI responses from content files.")

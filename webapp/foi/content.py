@@ -38,7 +38,14 @@ from webapp.foi.markdown import RENDERER, strip_comments
 from webapp.foi.problems import FORBIDDEN_CHARACTERS, Problem, shown
 from webapp.foi.safe_files import UnsafeFile, read_inside, size_text
 from webapp.foi.vocabulary import (
-    NEEDS_EXEMPTIONS, OUTCOMES, REGIMES, RESERVED_NAMES, exemption_name, outcome_slug, reserved_name, slugify,
+    NEEDS_EXEMPTIONS,
+    OUTCOMES,
+    REGIMES,
+    RESERVED_NAMES,
+    exemption_name,
+    outcome_slug,
+    reserved_name,
+    slugify,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -134,7 +141,7 @@ class _Checker:
         self.source = source
         self.lines = lines
         self.problems: list[Problem] = []
-        self.today = today or dt.datetime.now(dt.timezone.utc).date()
+        self.today = today or dt.datetime.now(dt.UTC).date()
         self.body_line = body_line
 
     def line_of(self, name: str) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Iterable
+from collections.abc import Iterable
 from xml.etree import ElementTree as ET
 
 from webapp.foi.markdown import html_to_text

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask_babel import gettext, lazy_gettext
 
@@ -265,7 +265,7 @@ class DateFilter(Filter):
 
     def pairs(self, value) -> list[tuple[str, object]]:
         parts = (value.day, value.month, value.year)
-        return [(f"{self.name}-{part}", number) for part, number in zip(DATE_PARTS, parts)]
+        return [(f"{self.name}-{part}", number) for part, number in zip(DATE_PARTS, parts, strict=True)]
 
     def clause(self, value, at: At) -> Clause:
         return Clause(f"{at.row}.{self.column} {self.operator} :{self.field}", {self.field: value})

@@ -11,8 +11,8 @@ the search itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from flask import current_app, url_for
 from flask_babel import gettext, ngettext
@@ -22,10 +22,10 @@ from webapp.extensions import db
 from webapp.foi import filters, records
 from webapp.foi import search as search_module
 from webapp.foi.catalogue import current_facets
-from webapp.foi.vocabulary import OUTCOME_COLOURS, OUTCOME_LABELS, REGIME_NAMES, slugify
 from webapp.foi.query import SORTS, LogQuery, ParsedQuery, parse, query_string
 from webapp.foi.records import Record
 from webapp.foi.search import SearchPage, backend_for
+from webapp.foi.vocabulary import OUTCOME_COLOURS, OUTCOME_LABELS, REGIME_NAMES, slugify
 from webapp.pages.views import govuk_date
 
 FEED_SIZE = 50

@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from sqlalchemy import Engine, delete, insert, select, update
 
@@ -153,7 +153,7 @@ def publish(engine: Engine, documents: Iterable[ResponseDocument], report: Impor
     lost their file: unpublished with ``remove_missing``, otherwise reported as missing.
     """
     report = report or ImportReport(dry_run=dry_run)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     with engine.begin() as connection:
         if connection.dialect.name == "sqlite" and not dry_run:
             # A large import touches every index page many times: keep them in memory
@@ -228,7 +228,7 @@ def publish(engine: Engine, documents: Iterable[ResponseDocument], report: Impor
                 insert(FoiResponse).returning(FoiResponse.id, sort_by_parameter_order=True),
                 [_row(doc, now) for doc in chunk],
             ).scalars().all()
-            _insert_children(connection, list(zip(ids, chunk)))
+            _insert_children(connection, list(zip(ids, chunk, strict=True)))
 
         for start in range(0, len(changed), CHUNK):
             chunk = changed[start:start + CHUNK]

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext
 from webapp.navigation import add_footer_link, add_navigation
 
 
-
 def contact_url() -> str:
     return current_app.config["CONTACT_URL"]
 

@@ -89,6 +89,6 @@ export function clearAnalyticsCookies (patterns) {
 
 export function initCookieBanner () {
   for (const $form of document.querySelectorAll('[data-module="app-cookie-banner"]')) {
-    new CookieBanner($form) // eslint-disable-line no-new
+    new CookieBanner($form)
   }
 }
