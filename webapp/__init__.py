@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 
 from flask import Flask, current_app, request
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from webapp import assets, config, errors, i18n, security, sqlite_file
+from webapp import assets, config, errors, i18n, security, sqlite_file, templating
 from webapp.extensions import compress, csrf, db, limiter
 from webapp.page_cache import PageCache
 from webapp.quick_exit import settings as quick_exit_settings
@@ -33,10 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         COMPRESS_BR_LEVEL=5,
         COMPRESS_LEVEL=6,
     )
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(config.PROJECT_ROOT / "templates"),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-    ])
+    templating.init_app(app)
 
     i18n.init_app(app)
     db.init_app(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
 from webapp.config import PROJECT_ROOT
 
@@ -38,4 +38,8 @@ class AssetManifest:
 def init_app(app: Flask) -> None:
     manifest = AssetManifest()
     app.extensions["assets"] = manifest
-    app.jinja_env.globals["asset_url"] = manifest.url
+
+
+def asset_url(name: str) -> str:
+    """The fingerprinted address of a built asset (a template global)."""
+    return current_app.extensions["assets"].url(name)

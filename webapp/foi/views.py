@@ -28,7 +28,6 @@ DOWNLOAD_INLINE = {"application/pdf", "text/plain", "text/csv"}
 ATTACHMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
-@bp.app_template_filter("file_size")
 def file_size(size: int) -> str:
     if size < 1024:
         return f"{size} bytes"

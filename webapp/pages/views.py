@@ -10,7 +10,6 @@ from webapp.page_cache import cacheable
 bp = Blueprint("pages", __name__)
 
 
-@bp.app_template_filter("govuk_date")
 def govuk_date(value: date | None) -> str:
     """Every template's dates, GOV.UK style: 29 November 2026 (nothing for no date)."""
     return f"{value.day} {value:%B %Y}" if value else ""
