@@ -13,65 +13,51 @@ names nobody defined failing loudly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from flask import Flask
 from flask_babel import get_locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, StrictUndefined
 from jinja2.runtime import Undefined as LenientUndefined
+from jinja2.utils import missing
 
 from webapp import assets, config
 from webapp.foi.views import file_size
 from webapp.i18n import DEFAULT_LOCALE
 from webapp.pages.views import govuk_date
 
-FILTERS = {
-    "file_size": file_size,
-    "govuk_date": govuk_date,
-}
+NO_CALLER = "No caller defined"  # Jinja's hint for a macro's missing caller
 
-# The optional settings of govuk-frontend-jinja's page template (template.html), none
-# unless a page sets one. The template tests them with a bare ``{% if %}``.
-PAGE_TEMPLATE_SETTINGS = (
+# Names left undefined on purpose, which stay empty and false:
+# - the optional settings of govuk-frontend-jinja's page template (template.html), which
+#   it tests with a bare ``{% if %}``, and the one the layout offers pages;
+# - JavaScript's ``undefined`` and ``null``, which the GOV.UK macros (ported from
+#   Nunjucks) compare values with.
+# (Not globals set to None: every macro import compares the globals' names, so each
+# global costs every render a little.)
+OPTIONAL_NAMES = frozenset({
     "htmlClasses", "pageTitleLang", "opengraphImageUrl", "assetUrl", "cspNonce",
     "bodyClasses", "bodyAttributes", "headerClasses", "headerAttributes", "serviceName",
     "containerClasses", "containerAttributes", "mainClasses", "mainLang", "mainAttributes",
     "footerClasses", "footerAttributes",
-)
-
-# What a page may set for the layout (templates/layouts/base.html), none unless it does.
-LAYOUT_SETTINGS = ("meta_description",)
-
-GLOBALS = {
-    "asset_url": assets.asset_url,
-    **dict.fromkeys(PAGE_TEMPLATE_SETTINGS + LAYOUT_SETTINGS),
-}
-
-
-NO_CALLER = "No caller defined"  # Jinja's hint for a macro's missing caller
-# The GOV.UK macros, ported from Nunjucks, compare values with JavaScript's ``undefined``
-# and ``null``, names Jinja leaves undefined. They stay so, and stay harmless.
-JAVASCRIPT_LITERALS = ("undefined", "null")
-JAVASCRIPT_LITERAL = "a JavaScript literal the GOV.UK macros compare with"
+    "meta_description",
+    "undefined", "null",
+})
 
 
 class Undefined(StrictUndefined):
     """Strict about names and attributes, as :class:`jinja2.StrictUndefined`: printing,
     testing or comparing one raises ``UndefinedError``; only ``is defined`` is safe.
 
-    Three exceptions, empty and false as in plain Jinja, because the GOV.UK macros
-    rely on them: a key a dict does not hold (``params.hint``: the macros test every
-    optional parameter with a bare ``if``), the ``caller`` of a macro called without
-    ``{% call %}``, and the ``undefined`` and ``null`` the macros compare with."""
+    The exceptions are empty and false, as in plain Jinja, because the GOV.UK macros
+    and page template rely on them: a key a dict does not hold (``params.hint``: the
+    macros test every optional parameter with a bare ``if``), the ``caller`` of a macro
+    called without ``{% call %}``, and the names in :data:`OPTIONAL_NAMES`."""
 
     __slots__ = ()
 
     def _is_lenient(self) -> bool:
-        return (
-            isinstance(self._undefined_obj, Mapping)
-            or self._undefined_hint == NO_CALLER
-            or self._undefined_hint == JAVASCRIPT_LITERAL
-        )
+        if self._undefined_obj is missing:
+            return self._undefined_name in OPTIONAL_NAMES or self._undefined_hint == NO_CALLER
+        return isinstance(self._undefined_obj, dict)
 
     def _either(lenient, strict):  # noqa: N805 - builds the methods below
         def method(self, *args):
@@ -89,7 +75,14 @@ class Undefined(StrictUndefined):
     del _either
 
 
-GLOBALS.update({name: Undefined(JAVASCRIPT_LITERAL, name=name) for name in JAVASCRIPT_LITERALS})
+FILTERS = {
+    "file_size": file_size,
+    "govuk_date": govuk_date,
+}
+
+GLOBALS = {
+    "asset_url": assets.asset_url,
+}
 
 
 def html_lang() -> dict:
