@@ -59,7 +59,7 @@ class Undefined(StrictUndefined):
             return self._undefined_name in OPTIONAL_NAMES or self._undefined_hint == NO_CALLER
         return isinstance(self._undefined_obj, dict)
 
-    def _either(lenient, strict):  # noqa: N805 - builds the methods below
+    def _either(lenient, strict):  # builds the methods below, then is deleted
         def method(self, *args):
             return (lenient if self._is_lenient() else strict)(self, *args)
         return method

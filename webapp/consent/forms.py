@@ -9,6 +9,8 @@ any choice was made.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext
 from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
@@ -21,7 +23,8 @@ from webapp.security import local_path_or
 YES, NO = "yes", "no"
 
 
-def answered(message) -> callable:
+def answered(message) -> Callable:
+    """A validator: the answer must be yes or no, else ``message``."""
     def check(_form, field) -> None:
         if field.data not in (YES, NO):
             raise ValidationError(message)
