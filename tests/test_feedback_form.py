@@ -338,3 +338,12 @@ def test_session_cookie_is_secure_in_production(tmp_path, monkeypatch):
     app = create_app()
     cookie = app.test_client().get("/feedback", base_url="https://localhost").headers["Set-Cookie"]
     assert "Secure" in [part.strip() for part in cookie.split(";")]
+
+
+def test_the_form_shows_the_ratings_staff_reports_use(app):
+    """The form's labels (translatable) say in English what the stored ratings mean."""
+    from webapp.feedback.forms import RATING_LABELS
+    from webapp.feedback.store import RATINGS
+
+    with app.test_request_context("/"):
+        assert {value: str(label) for value, label in RATING_LABELS.items()} == RATINGS

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from types import ModuleType
 
 from flask import Flask
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from webapp import (
     assets,
@@ -25,6 +24,7 @@ from webapp import (
     pages,
     quick_exit,
     security,
+    templating,
 )
 from webapp.extensions import compress, csrf, db, limiter, page_cache
 
@@ -38,10 +38,7 @@ def create_app(overrides: dict | None = None, capabilities: Iterable[ModuleType]
     app = Flask(__name__, static_folder=None)
     app.config.update(config.load())
     app.config.update(overrides or {})
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(config.PROJECT_ROOT / "templates"),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-    ])
+    templating.init_app(app)
 
     # Each capability registers itself. The order matters three ways:
     # - the WSGI layers: each of page_cache, assets and security wraps what is there, so a

@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from whitenoise import WhiteNoise
 
 from webapp.config import PROJECT_ROOT
@@ -55,7 +55,6 @@ def init_app(app: Flask) -> None:
     """``asset_url`` for templates, and the files themselves around the app's WSGI callable."""
     manifest = AssetManifest()
     app.extensions["assets"] = manifest
-    app.jinja_env.globals["asset_url"] = manifest.url
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,
         root=str(DIST_DIR),
@@ -64,3 +63,8 @@ def init_app(app: Flask) -> None:
         add_headers_function=static_headers,
         autorefresh=app.config["DEBUG"],
     )
+
+
+def asset_url(name: str) -> str:
+    """The fingerprinted address of a built asset (a template global)."""
+    return current_app.extensions["assets"].url(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 
-from webapp.consent import analytics, policy, visitor
+from webapp.consent import analytics, forms, policy, visitor
 from webapp.extensions import csrf
 from webapp.page_cache import cacheable
 from webapp.security import local_path_or
@@ -40,21 +40,7 @@ def banner_choice():
     return response
 
 
-def read_choices(form) -> tuple[dict[str, bool], dict[str, str]]:
-    """The cookies page's Yes/No answers, and an error message per missing answer."""
-    choices, errors = {}, {}
-    for category in policy.CATEGORIES:
-        if not category.optional:
-            continue
-        value = form.get(category.id)
-        if value in ("yes", "no"):
-            choices[category.id] = value == "yes"
-        else:
-            errors[category.id] = f"Select yes if you want to allow {category.name[0].lower()}{category.name[1:]}"
-    return choices, errors
-
-
-def render_cookies_page(choices: dict[str, bool], errors: dict[str, str], return_to: str | None, saved: bool):
+def render_cookies_page(form: forms.CookieSettingsForm, return_to: str | None, saved: bool):
     integration = analytics.integration(current_app.config)
     provider = integration.provider if integration else ""
     sections = [
@@ -64,8 +50,8 @@ def render_cookies_page(choices: dict[str, bool], errors: dict[str, str], return
     return render_template(
         "consent/cookies.html",
         sections=sections,
-        choices=choices,
-        errors=errors,
+        form=form,
+        error_summary=form.error_summary(),
         return_to=return_to,
         saved=saved,
         analytics_provider=provider,
@@ -77,22 +63,21 @@ def render_cookies_page(choices: dict[str, bool], errors: dict[str, str], return
 def cookies_page():
     """Depends only on the consent cookies and the way back (both in the page cache's key);
     the confirmation after saving is never stored, as the page deletes its cookie."""
-    consent = visitor.current_consent()
-    choices = {category: bool(consent and consent.allows(category)) for category in policy.OPTIONAL_CATEGORIES}
+    form = forms.CookieSettingsForm.showing(visitor.current_consent())
     saved = visitor.confirmation() == "saved"
     # Cache-Control: no-store comes from security.no_store_html, as for every HTML page.
-    return render_cookies_page(choices, {}, visitor.referring_path(), saved)
+    return render_cookies_page(form, visitor.referring_path(), saved)
 
 
 @bp.post("/cookies")
 @csrf.exempt
 def save_cookie_settings():
     visitor.require_same_origin()
-    return_to = local_path_or(request.form.get("return_to"), fallback=None)
-    choices, errors = read_choices(request.form)
-    if errors:
-        return render_cookies_page(choices, errors, return_to, saved=False)
-    consent = policy.choice_from(choices, current_app.config["COOKIE_POLICY_VERSION"])
+    form = forms.CookieSettingsForm()
+    return_to = form.way_back
+    if not form.validate():
+        return render_cookies_page(form, return_to, saved=False)
+    consent = policy.choice_from(form.choices(), current_app.config["COOKIE_POLICY_VERSION"])
     target = url_for(".cookies_page", return_to=return_to) if return_to else url_for(".cookies_page")
     response = redirect(target, 303)
     visitor.set_confirmation(response, "saved")

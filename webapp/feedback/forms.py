@@ -1,7 +1,7 @@
 """The feedback form: fields, validation rules and the one-time form token.
 
-The template renders each field through the govuk-frontend-jinja macros; this module
-owns every rule. Besides the questions the form carries:
+Each question renders its own GOV.UK component (``webapp.forms``); this module owns
+every rule. Besides the questions the form carries:
 
 - ``csrf_token``: flask-wtf's token, checked by the form itself so that an expired one
   re-renders the form with the person's answers (see views.py);
@@ -20,18 +20,28 @@ import uuid
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from webapp.feedback.store import MAX_IMPROVEMENT, RATINGS
+from webapp.forms import GovukCharacterCountField, GovukForm, GovukInputField, GovukRadiosField
 from webapp.security import local_path_or
 from webapp.text import clean_text
 
-RATING_REQUIRED = "Select how you felt about this site"
-IMPROVEMENT_TOO_LONG = f"Your feedback must be {MAX_IMPROVEMENT:,} characters or fewer"
+RATING_REQUIRED = lazy_gettext("Select how you felt about this site")
+# The ratings as the form shows them, in the visitor's language. The stored rating is the
+# number; store.RATINGS keeps the English words staff reports and exports use.
+RATING_LABELS = {
+    1: lazy_gettext("Very satisfied"),
+    2: lazy_gettext("Satisfied"),
+    3: lazy_gettext("Neither satisfied nor dissatisfied"),
+    4: lazy_gettext("Dissatisfied"),
+    5: lazy_gettext("Very dissatisfied"),
+}
+IMPROVEMENT_TOO_LONG = lazy_gettext("Your feedback must be %(count)s characters or fewer", count=f"{MAX_IMPROVEMENT:,}")
 TOKEN_SALT = "feedback-form-token"
 
 
@@ -47,22 +57,32 @@ def one_of_the_ratings(_form, field) -> None:
         raise ValidationError(RATING_REQUIRED)
 
 
-class FeedbackForm(FlaskForm):
-    rating = RadioField(
-        "Overall, how did you feel about this site?",
-        choices=[SelectChoice(str(value), label) for value, label in RATINGS.items()],
+class FeedbackForm(GovukForm):
+    rating = GovukRadiosField(
+        lazy_gettext("Overall, how did you feel about this site?"),
+        choices=[SelectChoice(str(value), label) for value, label in RATING_LABELS.items()],
         validators=[InputRequired(RATING_REQUIRED), one_of_the_ratings],
         validate_choice=False,  # one_of_the_ratings says it in our words
+        params={"fieldset": {"legend": {"classes": "govuk-fieldset__legend--m"}}},
     )
-    improvement = TextAreaField(
-        "How could we improve this site?",
+    improvement = GovukCharacterCountField(
+        lazy_gettext("How could we improve this site?"),
+        description=lazy_gettext(
+            "Optional. Do not include personal or financial information, like your name, "
+            "address, phone number or bank details."
+        ),
         filters=[normalise_newlines],
         validators=[Length(max=MAX_IMPROVEMENT, message=IMPROVEMENT_TOO_LONG)],
+        params={"rows": 6, "label": {"classes": "govuk-label--m", "isPageHeading": False}},
     )
     came_from = HiddenField(name="from")
     form_token = HiddenField()
     js = HiddenField(default="off")
-    website = StringField("Leave this field empty")
+    # A honeypot: hidden from people and assistive technology, filled in only by bots.
+    website = GovukInputField(
+        lazy_gettext("Leave this field empty"),
+        params={"autocomplete": "off", "attributes": {"tabindex": "-1"}},
+    )
 
     @property
     def page(self) -> str | None:
@@ -76,18 +96,6 @@ class FeedbackForm(FlaskForm):
     @property
     def csrf_failed(self) -> bool:
         return bool(getattr(self, "csrf_token", None) is not None and self.csrf_token.errors)
-
-
-def error_summary(form: FeedbackForm) -> list[dict]:
-    """``form.errors`` as the GOV.UK error summary's list: each message links to its field.
-
-    Radios link to the first radio (its id is the field's name); the CSRF token is not a
-    field a person can fix, so the view explains it separately."""
-    items = []
-    for field in form:
-        if field.errors and field.name != "csrf_token":
-            items.append({"text": field.errors[0], "href": f"#{field.id}"})
-    return items
 
 
 # --- the one-time form token ---------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import generate_csrf
 
 from webapp.extensions import csrf, limiter
@@ -20,10 +21,10 @@ from webapp.security import local_path_or
 bp = Blueprint("feedback", __name__)
 
 PROBLEMS = {
-    "expired": "Your feedback has not been sent because the form expired. "
-               "Your answers are below: check them, then select Send feedback.",
-    "too_fast": "Your feedback has not been sent yet. Check your answers, then select Send feedback.",
-    "technical": "Sorry, there was a technical problem. Please try again.",
+    "expired": lazy_gettext("Your feedback has not been sent because the form expired. "
+                            "Your answers are below: check them, then select Send feedback."),
+    "too_fast": lazy_gettext("Your feedback has not been sent yet. Check your answers, then select Send feedback."),
+    "technical": lazy_gettext("Sorry, there was a technical problem. Please try again."),
 }
 
 
@@ -32,13 +33,14 @@ def rate_limit() -> str:
 
 
 def form_html(form: forms.FeedbackForm, problem: str | None = None, csrf_value=None, form_token=None) -> str:
+    # A problem no field can fix (an expired form, a failed save) has no link: the
+    # layout shows it as the error summary's description.
+    summary = [{"text": PROBLEMS[problem]}] if problem else []
     return render_template(
         "feedback/form.html",
         form=form,
         page=form.page,
-        error_list=forms.error_summary(form),
-        problem=PROBLEMS.get(problem) if problem else None,
-        max_improvement=store.MAX_IMPROVEMENT,
+        error_summary=summary + form.error_summary(),
         csrf_value=csrf_value or form.csrf_token.current_token,
         form_token=form_token or form.form_token.data or "",
     )

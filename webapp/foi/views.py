@@ -25,7 +25,6 @@ ATTACHMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 PARAMETERS = parameters()
 
 
-@bp.app_template_filter("file_size")
 def file_size(size: int) -> str:
     if size < 1024:
         return f"{size} bytes"

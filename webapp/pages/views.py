@@ -13,7 +13,6 @@ from webapp.page_cache import cacheable
 bp = Blueprint("pages", __name__)
 
 
-@bp.app_template_filter("govuk_date")
 def govuk_date(value: date | None) -> str:
     """Every template's dates, GOV.UK style: 29 November 2026 (nothing for no date),
     with the month named in the visitor's language."""

@@ -1,0 +1,117 @@
+"""The site's form idiom: each field renders its own GOV.UK component, and a form gives
+the layout's error summary with one call.
+
+A field is a WTForms field that renders the matching govuk-frontend-jinja macro with
+its label (or legend), hint (the field's ``description``), value and error message in
+place, so a template writes ``{{ form.rating() }}``. The component's other parameters
+come from ``params=`` where the field is declared, and from keyword arguments where it
+is rendered; nested dicts merge (``fieldset={"legend": {"classes": ...}}`` keeps the
+legend's text). :meth:`GovukForm.error_summary` turns the form's errors into the
+``error_summary`` the page layout shows, each message linking to its field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.validators import Length
+
+
+def render_component(component: str, params: dict) -> Markup:
+    """The govuk-frontend-jinja macro for ``component`` (``"character-count"`` is
+    ``govukCharacterCount``), called with ``params``."""
+    template = current_app.jinja_env.get_template(f"govuk_frontend_jinja/components/{component}/macro.html")
+    macro = "govuk" + "".join(word.capitalize() for word in component.split("-"))
+    return Markup(getattr(template.module, macro)(params))
+
+
+def merged(*layers: dict) -> dict:
+    """Later layers win; a dict in two layers merges key by key."""
+    result: dict = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, dict) and isinstance(result.get(key), dict):
+                value = merged(result[key], value)
+            result[key] = value
+    return result
+
+
+class GovukField:
+    """Mixed into a WTForms field (before it): rendering the field renders ``component``.
+
+    WTForms renders a field by calling ``field.widget(field, **render_kw)``; here that
+    is this method, and the keyword arguments are the component's parameters."""
+
+    component: str
+
+    def __init__(self, *args, params: dict | None = None, **kwargs):
+        self.params = params or {}
+        super().__init__(*args, **kwargs)
+
+    def widget(self, _field, **params: Any) -> Markup:
+        return render_component(self.component, merged(self.govuk_params(), self.params, params))
+
+    def govuk_params(self) -> dict:
+        """What the field itself knows: name, id, hint, value and its first error."""
+        params: dict = {"id": self.id, "name": self.name}
+        if self.description:
+            params["hint"] = {"text": self.description}
+        if self.errors:
+            params["errorMessage"] = {"text": self.errors[0]}
+        return params
+
+
+class GovukInputField(GovukField, StringField):
+    component = "input"
+
+    def govuk_params(self) -> dict:
+        params = merged(super().govuk_params(), {"label": {"text": self.label.text}})
+        if self._value():  # an empty value is no value attribute
+            params["value"] = self._value()
+        return params
+
+
+class GovukCharacterCountField(GovukField, TextAreaField):
+    """A textarea that counts down to the ``max`` of its ``Length`` validator."""
+
+    component = "character-count"
+
+    def govuk_params(self) -> dict:
+        params = merged(super().govuk_params(), {"label": {"text": self.label.text}, "value": self._value()})
+        limits = [validator.max for validator in self.validators if isinstance(validator, Length)]
+        if limits and limits[0] >= 0:
+            params["maxlength"] = limits[0]
+        return params
+
+
+class GovukRadiosField(GovukField, RadioField):
+    """One radio per choice, in a fieldset whose legend is the label. The first radio's
+    id is the field's id, so the error summary links to it."""
+
+    component = "radios"
+
+    def govuk_params(self) -> dict:
+        params = super().govuk_params()
+        params["idPrefix"] = params.pop("id")
+        return merged(params, {
+            "fieldset": {"legend": {"text": self.label.text}},
+            "items": [{"value": choice.value, "text": choice.label} for choice in self.iter_choices()],
+            "value": self.data,
+        })
+
+
+class GovukForm(FlaskForm):
+    """A flask-wtf form whose errors the page layout shows as the GOV.UK error summary."""
+
+    def error_summary(self) -> list[dict]:
+        """Each field's first error, linking to the field, in the order of the form.
+        The CSRF token is not a field a person can fix: a view says what to do instead."""
+        return [
+            {"text": field.errors[0], "href": f"#{field.id}"}
+            for field in self
+            if field.errors and field.name != "csrf_token"
+        ]

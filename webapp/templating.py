@@ -1,0 +1,104 @@
+"""The one Jinja set-up: where templates come from, what every template can use, and
+names nobody defined failing loudly.
+
+- Templates: the project's ``templates/`` folder, and the govuk-frontend-jinja macros
+  under the ``govuk_frontend_jinja/`` prefix.
+- ``{% do ... %}`` for statements (appending to a list) without ``{% set _ = ... %}``,
+  which would hide gettext's ``_``.
+- :class:`Undefined`: a name or attribute nobody defined raises, so a misspelt variable
+  is an error in the tests, not a blank on the page.
+- The filters and globals every template may use, registered from :data:`FILTERS` and
+  :data:`GLOBALS`; ``htmlLang`` is the request's locale.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, StrictUndefined
+from jinja2.runtime import Undefined as LenientUndefined
+from jinja2.utils import missing
+
+from webapp import assets, config
+from webapp.foi.views import file_size
+from webapp.i18n import DEFAULT_LOCALE
+from webapp.pages.views import govuk_date
+
+NO_CALLER = "No caller defined"  # Jinja's hint for a macro's missing caller
+
+# Names left undefined on purpose, which stay empty and false:
+# - the optional settings of govuk-frontend-jinja's page template (template.html), which
+#   it tests with a bare ``{% if %}``, and the one the layout offers pages;
+# - JavaScript's ``undefined`` and ``null``, which the GOV.UK macros (ported from
+#   Nunjucks) compare values with.
+# (Not globals set to None: every macro import compares the globals' names, so each
+# global costs every render a little.)
+OPTIONAL_NAMES = frozenset({
+    "htmlClasses", "pageTitleLang", "opengraphImageUrl", "assetUrl", "cspNonce",
+    "bodyClasses", "bodyAttributes", "headerClasses", "headerAttributes", "serviceName",
+    "containerClasses", "containerAttributes", "mainClasses", "mainLang", "mainAttributes",
+    "footerClasses", "footerAttributes",
+    "meta_description",
+    "undefined", "null",
+})
+
+
+class Undefined(StrictUndefined):
+    """Strict about names and attributes, as :class:`jinja2.StrictUndefined`: printing,
+    testing or comparing one raises ``UndefinedError``; only ``is defined`` is safe.
+
+    The exceptions are empty and false, as in plain Jinja, because the GOV.UK macros
+    and page template rely on them: a key a dict does not hold (``params.hint``: the
+    macros test every optional parameter with a bare ``if``), the ``caller`` of a macro
+    called without ``{% call %}``, and the names in :data:`OPTIONAL_NAMES`."""
+
+    __slots__ = ()
+
+    def _is_lenient(self) -> bool:
+        if self._undefined_obj is missing:
+            return self._undefined_name in OPTIONAL_NAMES or self._undefined_hint == NO_CALLER
+        return isinstance(self._undefined_obj, dict)
+
+    def _either(lenient, strict):  # builds the methods below, then is deleted
+        def method(self, *args):
+            return (lenient if self._is_lenient() else strict)(self, *args)
+        return method
+
+    __str__ = _either(LenientUndefined.__str__, StrictUndefined.__str__)
+    __iter__ = _either(LenientUndefined.__iter__, StrictUndefined.__iter__)
+    __len__ = _either(LenientUndefined.__len__, StrictUndefined.__len__)
+    __bool__ = _either(LenientUndefined.__bool__, StrictUndefined.__bool__)
+    __eq__ = _either(LenientUndefined.__eq__, StrictUndefined.__eq__)
+    __ne__ = _either(LenientUndefined.__ne__, StrictUndefined.__ne__)
+    __hash__ = _either(LenientUndefined.__hash__, StrictUndefined.__hash__)
+    __contains__ = _either(lambda self, item: False, StrictUndefined.__contains__)
+    del _either
+
+
+FILTERS = {
+    "file_size": file_size,
+    "govuk_date": govuk_date,
+}
+
+GLOBALS = {
+    "asset_url": assets.asset_url,
+}
+
+
+def html_lang() -> dict:
+    """``htmlLang`` for the page template: the language this request is served in."""
+    locale = get_locale()
+    return {"htmlLang": str(locale).replace("_", "-") if locale else DEFAULT_LOCALE}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(config.PROJECT_ROOT / "templates"),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    env = app.jinja_env
+    env.undefined = Undefined
+    env.add_extension("jinja2.ext.do")
+    env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
+    app.context_processor(html_lang)
