@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from tests.conftest import TEST_SECRET, make_app, soup
-from webapp import CAPABILITIES, consent, create_app, feedback, foi, health, pages, quick_exit
+from webapp import CAPABILITIES, LAYOUT_NEEDS, consent, create_app, feedback, foi, health, pages, quick_exit
 from webapp.navigation import add_footer_link, add_navigation
 from webapp.page_cache import CachedPages
 from webapp.security import SecurityHeaders
@@ -58,13 +58,16 @@ def test_page_cache_hooks_come_with_the_capability(tmp_path):
 
 
 def test_navigation_and_footer_are_built_from_what_capabilities_registered(tmp_path):
-    app = build(tmp_path, (pages,), CONTACT_URL="https://example.org/contact-us")
+    # The layout itself links the cookies page, the feedback form and the quick exit, so
+    # every page needs those capabilities; this site leaves out FOI and health.
+    app = build(tmp_path, LAYOUT_NEEDS, CONTACT_URL="https://example.org/contact-us")
     page = soup(app.test_client().get("/"))
     navigation = [(a.get_text(strip=True), a["href"]) for a in page.select(".govuk-service-navigation__item a")]
     footer = [(a.get_text(strip=True), a["href"]) for a in page.select("footer .govuk-footer__link")]
     assert navigation == [("Home", "/")]
     assert footer == [
         ("Accessibility statement", "/accessibility-statement"),
+        ("Cookies", "/cookies"),
         ("Privacy", "/privacy"),
         ("Staying safe online", "/staying-safe-online"),
         ("Contact", "https://example.org/contact-us"),
@@ -104,3 +107,4 @@ def test_wsgi_layers_in_order(tmp_path):
         wsgi = getattr(wsgi, "app", None) or wsgi.application
     assert layers == [ProxyFix, SecurityHeaders, WhiteNoise, CachedPages]
     assert wsgi.__self__ is app
+

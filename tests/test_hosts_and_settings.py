@@ -74,6 +74,10 @@ def test_production_answers_another_host_with_the_400_page(production, host, pat
     response = page.response
     assert response.status_code == 400
     assert page.select_one("h1").get_text(strip=True) == "Sorry, there is a problem with your request"
+    # The whole page, not the bare last-resort one: its links are built whatever the Host.
+    assert [a["href"] for a in page.select(".app-quick-exit-first a, .govuk-footer a[href^='/']")][:2] == [
+        "/leave", "/accessibility-statement",
+    ]
 
 
 def test_production_serves_its_own_host(production):

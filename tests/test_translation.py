@@ -35,7 +35,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 from flask import render_template_string
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext
 from jinja2 import Environment, nodes
 
 from tests.conftest import make_app, soup
@@ -495,3 +495,13 @@ def test_templates_follow_a_locale_changed_within_a_request(pseudo_app):
         with force_locale(PSEUDO_LOCALE):
             assert render_template_string(template) == "[[Home]] [[Cookies]]"
         assert render_template_string(template) == "Home Cookies"
+
+
+def test_each_app_reads_its_own_catalogues(tmp_path, pseudo_app):
+    """Two apps in one process, the same locale, different translation folders: each
+    keeps to its own (Flask-Babel caches loaded catalogues by locale)."""
+    plain = make_app(tmp_path)
+    with plain.test_request_context("/"), force_locale(PSEUDO_LOCALE):
+        assert str(lazy_gettext("Cookies")) == "Cookies"  # no catalogue for it: English
+    with pseudo_app.test_request_context("/"), force_locale(PSEUDO_LOCALE):
+        assert str(lazy_gettext("Cookies")) == "[[Cookies]]"

@@ -30,6 +30,9 @@ from webapp.extensions import compress, csrf, db, limiter, page_cache
 
 # What the site offers, each registering its own pages, commands, links and cache hooks.
 CAPABILITIES = (health, pages, consent, feedback, quick_exit, foi)
+# The page layout links these on every page (home, the cookie banner and cookies page,
+# the feedback link, the quick exit): a site built with fewer cannot render a page.
+LAYOUT_NEEDS = (pages, consent, feedback, quick_exit)
 
 
 def create_app(overrides: dict | None = None, capabilities: Iterable[ModuleType] = CAPABILITIES) -> Flask:

@@ -141,7 +141,31 @@ def is_database_unavailable(error: BaseException) -> bool:
     return isinstance(error, exc.DBAPIError) and error.connection_invalidated
 
 
+def links_for_every_request(app: Flask) -> None:
+    """Let every page, error pages included, build its links with ``url_for``.
+
+    A request whose Host cannot be routed (malformed, or not in TRUSTED_HOSTS) gets no
+    URL adapter from Flask, so the 400 page explaining it could not build a single
+    link. The request keeps its routing error (it is still refused); only the links are
+    built, as paths, with an adapter that ignores the host."""
+    create = app.create_url_adapter
+
+    def create_url_adapter(request_):
+        try:
+            return create(request_)
+        except HTTPException as error:
+            if request_ is None:
+                raise
+            request_.routing_exception = error
+            return app.url_map.bind(
+                "invalid.host", script_name=request_.root_path or "/", url_scheme=request_.scheme
+            )
+
+    app.create_url_adapter = create_url_adapter
+
+
 def init_app(app: Flask) -> None:
+    links_for_every_request(app)
     app.after_request(relative_location)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

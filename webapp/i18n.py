@@ -16,8 +16,6 @@ from flask_babel import Babel, _get_current_context, get_translations
 SUPPORTED_LOCALES = ("en",)
 DEFAULT_LOCALE = "en"
 
-babel = Babel()
-
 
 def select_locale() -> str:
     return DEFAULT_LOCALE
@@ -44,7 +42,10 @@ def translations():
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
-    babel.init_app(app, locale_selector=select_locale)
+    # One Babel per app, not one shared unbound object: Flask-Babel keeps the catalogues
+    # it has loaded on the instance, keyed by locale alone, so two apps in one process
+    # (the tests make many) would otherwise read each other's translations.
+    Babel(app, locale_selector=select_locale)
     # Flask-Babel's own callables, each with the catalogue looked up once a request.
     app.jinja_env.install_gettext_callables(
         gettext=lambda string: translations().ugettext(string),
