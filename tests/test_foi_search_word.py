@@ -144,3 +144,32 @@ def test_an_import_that_unpublishes_is_counted_at_once(pg_engine):
         counts = kept(connection)
         assert counts == expected(connection) and counts["cost"] == RESPONSES - 10
     assert backend_for(pg_engine).search(LogQuery(q="costs")).total == RESPONSES - 10
+
+
+def test_a_change_made_while_an_import_runs_is_not_hidden_by_its_counts(pg_engine):
+    """A hand-made change waits for the import that changed the search table first, then
+    forgets the counts it worked out (which could not include the change)."""
+    import threading
+
+    importing = pg_engine.connect()
+    transaction = importing.begin()
+    importing.execute(text("UPDATE foi_response SET is_published = FALSE WHERE id = (SELECT min(id) FROM foi_response)"))
+    done = threading.Event()
+
+    def by_hand():
+        with pg_engine.begin() as connection:
+            connection.execute(text(
+                "UPDATE foi_response SET is_published = FALSE WHERE id = (SELECT max(id) FROM foi_response)"))
+        done.set()
+
+    worker = threading.Thread(target=by_hand)
+    worker.start()
+    assert not done.wait(1.0)  # waiting for the import
+    importing.execute(text("UPDATE foi_state SET version = version + 1 WHERE id = 1"))
+    transaction.commit()
+    importing.close()
+    worker.join(30)
+    assert done.is_set()
+    with pg_engine.connect() as connection:
+        assert kept(connection) in ({}, expected(connection))
+    assert backend_for(pg_engine).search(LogQuery(q="cost")).total == RESPONSES - 2

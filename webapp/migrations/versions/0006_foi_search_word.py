@@ -46,8 +46,11 @@ UPGRADE = [
     $$""",
     """CREATE TRIGGER foi_state_search_word AFTER UPDATE OF version ON foi_state
         FOR EACH ROW EXECUTE FUNCTION foi_search_word_refresh()""",
+    # The lock (which readers never wait for) makes a second writer wait until the first
+    # commits, then forget what the first worked out: its counts cannot include the second's change.
     """CREATE FUNCTION foi_search_word_forget() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        LOCK TABLE foi_search_word IN SHARE ROW EXCLUSIVE MODE;
         DELETE FROM foi_search_word;
         RETURN NULL;
     END
