@@ -1,4 +1,4 @@
-"""Migrations 0002 and 0005 create the right search index for each database, and reverse cleanly."""
+"""Migrations 0002, 0005 and 0006 create the right search index for each database, and reverse cleanly."""
 
 import pytest
 from alembic import command
@@ -24,12 +24,12 @@ def test_upgrade_creates_the_index_for_the_dialect_and_downgrade_removes_it(engi
     assert {"foi_response", "foi_topic", "foi_exemption", "foi_attachment", "foi_state"} <= tables
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
-            assert "foi_fts" in tables
+            assert "foi_fts" in tables and "foi_search_word" not in tables
             triggers = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
             assert triggers == {"foi_response_ai", "foi_response_ad", "foi_response_au"}
         else:
             # The vector lives in the narrow table of published responses (0005), not in the wide rows.
-            assert "foi_search" in tables
+            assert {"foi_search", "foi_search_word"} <= tables
             assert "search_vector" not in {c["name"] for c in inspect(engine).get_columns("foi_response")}
             columns = {c["name"]: str(c["type"]) for c in inspect(engine).get_columns("foi_search")}
             assert columns["search_vector"] == "TSVECTOR"
@@ -114,3 +114,51 @@ def test_the_search_table_follows_every_change_to_a_response(pg_engine):
         connection.execute(text("DELETE FROM foi_response WHERE id = :id"), {"id": draft})
     with pg_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM foi_search")).scalar_one() == 0
+
+
+# --- 0006 on PostgreSQL: the counts of common words, kept per content version ------------
+
+def word_counts(connection) -> dict[str, int]:
+    return dict(connection.execute(text("SELECT lexeme, responses FROM foi_search_word")).all())
+
+
+def test_0006_counts_the_common_words_of_existing_responses_and_goes_back(pg_engine):
+    command.upgrade(alembic_config(pg_engine), "0005")
+    with pg_engine.begin() as connection:
+        for n in range(120):
+            add_response(connection, f"D-{n}", "Lighthouse keepers" if n < 110 else "Harbour walls")
+        add_response(connection, "D-draft", "Lighthouse drafts", published=False)
+    command.upgrade(alembic_config(pg_engine), "0006")
+    with pg_engine.connect() as connection:
+        counts = word_counts(connection)
+        # In at least 100 published responses: kept, exactly; in fewer ("harbour"): not kept.
+        assert counts["lighthous"] == 110 and counts["summari"] == 120
+        assert "harbour" not in counts and "draft" not in counts
+    command.downgrade(alembic_config(pg_engine), "0005")
+    with pg_engine.connect() as connection:
+        assert "foi_search_word" not in inspect(pg_engine).get_table_names()
+        assert connection.execute(text(
+            "SELECT count(*) FROM pg_proc WHERE proname LIKE 'foi_search_word%'")).scalar_one() == 0
+        assert connection.execute(text(
+            "SELECT count(*) FROM pg_trigger WHERE tgname IN ('foi_search_changed', 'foi_state_search_word')"
+        )).scalar_one() == 0
+        # The search table still follows the responses without them.
+        connection.execute(text("UPDATE foi_response SET is_published = FALSE WHERE reference = 'D-0'"))
+        assert len(found(connection, "lighthouse")) == 109
+
+
+def test_0006_changes_nothing_on_sqlite(tmp_path):
+    engine = build_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    config = alembic_config(engine)
+
+    def schema():
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all()
+
+    command.upgrade(config, "0005")
+    before = schema()
+    command.upgrade(config, "0006")
+    assert schema() == before
+    command.downgrade(config, "0005")
+    assert schema() == before
+    engine.dispose()

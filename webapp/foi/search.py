@@ -378,8 +378,14 @@ class PostgresSearch(SearchBackend):
         bitmap, which needs no recheck of the vectors at all."""
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
 
+    # A word in nearly every response: its count, kept per content version (migration 0006).
+    WORD_COUNT = ("SELECT w.responses FROM foi_search_word w WHERE numnode(plainto_tsquery('english', :terms)) = 1 "
+                  "AND w.lexeme = ANY(tsvector_to_array(to_tsvector('english', :terms)))")
+
     def _text_count(self, connection, query) -> int:
         where, params, expanding = self._text_where(query)
+        if where == self.MATCH and (known := connection.execute(text(self.WORD_COUNT), params).scalar()) is not None:
+            return known
         self._by_index(connection)
         return connection.execute(
             self.statement(f"SELECT count(*) FROM foi_search s WHERE {where}", expanding), params
