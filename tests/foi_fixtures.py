@@ -13,7 +13,7 @@ from webapp.extensions import db
 from webapp.foi.publish import import_path
 
 CONTENT = PROJECT_ROOT / "content" / "foi"
-SEED = "01.FOI.23.031828"
+SHIPPED_REFERENCE = "01.FOI.23.031828"
 
 
 def meta(**changes) -> dict:

@@ -71,7 +71,7 @@ def test_429_passes_retry_after(app, get_page):
     assert response.headers["Retry-After"] == "60"
 
 
-def test_500_has_seed_wording_and_no_stack_trace(client, get_page, caplog):
+def test_500_has_its_wording_and_no_stack_trace(client, get_page, caplog):
     # ``client`` first, so the app is built before caplog starts listening.
     with caplog.at_level(logging.ERROR):
         page = get_page("/_test/crash", status=500)

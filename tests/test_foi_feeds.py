@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from tests.conftest import make_app
-from tests.foi_fixtures import SEED, load_shipped
+from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -38,10 +38,10 @@ def test_atom_feed_is_valid_newest_first(client):
         for required in ("id", "title", "updated", "summary"):
             assert entry.findtext(f"{ATOM}{required}"), required
         assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith("https://foi.example.org/foi/")
-    seed = entries[-1]
-    assert seed.findtext(f"{ATOM}title") == f"The decision to buy and use the CONNECT IT system ({SEED})"
-    assert seed.findtext(f"{ATOM}updated") == "2023-08-14T00:00:00Z"
-    assert seed.find(f"{ATOM}category").get("label") == "Disclosed in full"
+    shipped = entries[-1]
+    assert shipped.findtext(f"{ATOM}title") == f"The decision to buy and use the CONNECT IT system ({SHIPPED_REFERENCE})"
+    assert shipped.findtext(f"{ATOM}updated") == "2023-08-14T00:00:00Z"
+    assert shipped.find(f"{ATOM}category").get("label") == "Disclosed in full"
     assert feed.findtext(f"{ATOM}updated") == "2025-02-14T00:00:00Z"
 
 
@@ -69,8 +69,8 @@ def test_log_json_is_the_same_result_set(client):
 
 
 def test_one_response_as_json(client):
-    body = json.loads(client.get(f"/foi/{SEED}.json").data)
-    assert body["reference"] == SEED
+    body = json.loads(client.get(f"/foi/{SHIPPED_REFERENCE}.json").data)
+    assert body["reference"] == SHIPPED_REFERENCE
     assert [q["number"] for q in body["questions"]] == [1, 2, 3]
     assert body["decision"].startswith("I have today decided to disclose the located information to you in full.")
     assert [a["questions"] for a in body["answers"]] == [[1], [2, 3]]

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_app, soup
-from tests.foi_fixtures import CONTENT, SEED, copy_content, meta, write
+from tests.foi_fixtures import CONTENT, SHIPPED_REFERENCE, copy_content, meta, write
 from webapp.extensions import db
 from webapp.foi.models import FoiAttachment, FoiExemption, FoiResponse, FoiState, FoiTopic
 from webapp.foi.vocabulary import RESERVED_NAMES
@@ -30,7 +30,7 @@ def test_import_loads_every_shipped_file(app, runner):
     assert result.exit_code == 0, result.output
     assert "10 added, 0 changed, 0 unchanged, 0 unpublished, 0 file(s) with problems" in result.output
     stored = rows(app)
-    assert SEED in stored and stored[SEED].is_published
+    assert SHIPPED_REFERENCE in stored and stored[SHIPPED_REFERENCE].is_published
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(FoiAttachment)) == 3
         assert db.session.scalar(select(func.count()).where(FoiExemption.section == "40(2)")) == 2
@@ -199,18 +199,18 @@ def test_an_import_makes_another_worker_serve_the_new_content(tmp_path):
     publisher.test_cli_runner().invoke(args=["foi", "import", str(folder)])
     clock[0] += 5
     client = worker.test_client()
-    assert soup(client.get(f"/foi/{SEED}")).select_one("h1").text == "The decision to buy and use the CONNECT IT system"
+    assert soup(client.get(f"/foi/{SHIPPED_REFERENCE}")).select_one("h1").text == "The decision to buy and use the CONNECT IT system"
     assert len(worker.extensions["page_cache"]) == 1
-    source = folder / f"{SEED}.md"
+    source = folder / f"{SHIPPED_REFERENCE}.md"
     source.write_text(source.read_text("utf-8").replace(
         "title: The decision to buy and use the CONNECT IT system", "title: Who chose CONNECT"), "utf-8")
     result = publisher.test_cli_runner().invoke(args=["foi", "import", str(folder)])
     assert "1 changed" in result.output
     # Within the version's time to live the worker still replays its cached page...
-    assert soup(client.get(f"/foi/{SEED}")).select_one("h1").text == "The decision to buy and use the CONNECT IT system"
+    assert soup(client.get(f"/foi/{SHIPPED_REFERENCE}")).select_one("h1").text == "The decision to buy and use the CONNECT IT system"
     # ...and once it has re-read the version (at most about a second later) it serves the new one.
     clock[0] += 1.5
-    assert soup(client.get(f"/foi/{SEED}")).select_one("h1").text == "Who chose CONNECT"
+    assert soup(client.get(f"/foi/{SHIPPED_REFERENCE}")).select_one("h1").text == "Who chose CONNECT"
     assert soup(client.get("/foi?q=chose")).select_one("#result-count").text.split() == ["1", "response", "found"]
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import make_app
-from tests.foi_fixtures import SEED, load_shipped, meta, write
+from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped, meta, write
 from webapp.extensions import db
 from webapp.foi.publish import import_path
 
@@ -29,17 +29,17 @@ def text(element) -> str:
 
 # --- the response page ----------------------------------------------------------------
 
-def test_seed_response_renders_every_part_in_its_place(get_page):
-    page = get_page(f"/foi/{SEED}")
+def test_shipped_response_renders_every_part_in_its_place(get_page):
+    page = get_page(f"/foi/{SHIPPED_REFERENCE}")
     response = page.response
     assert response.status_code == 200
-    assert page.title.text.startswith(f"The decision to buy and use the CONNECT IT system ({SEED}) – ")
-    assert text(page.select_one("#reference")) == f"Freedom of information request reference no: {SEED}"
+    assert page.title.text.startswith(f"The decision to buy and use the CONNECT IT system ({SHIPPED_REFERENCE}) – ")
+    assert text(page.select_one("#reference")) == f"Freedom of information request reference no: {SHIPPED_REFERENCE}"
     assert page.select_one("main h1").text == "The decision to buy and use the CONNECT IT system"
     assert text(page.select_one(".app-outcome .govuk-tag")) == "Disclosed in full"
 
     facts = {text(row.select_one("dt")): text(row.select_one("dd")) for row in page.select(".app-response__facts .govuk-summary-list__row")}
-    assert facts["Reference"] == SEED
+    assert facts["Reference"] == SHIPPED_REFERENCE
     assert facts["Request received"] == "16 June 2023"
     assert facts["Responded"] == "14 August 2023"
     assert facts["Published"] == "14 August 2023"
@@ -147,7 +147,7 @@ def test_markdown_script_is_neutralised_on_the_page(tmp_path, get_page):
 
 
 def test_response_pages_are_cached_by_content_version(foi_app, client):
-    client.get(f"/foi/{SEED}")
+    client.get(f"/foi/{SHIPPED_REFERENCE}")
     client.get("/foi")
     assert len(foi_app.extensions["page_cache"]) == 2
 
@@ -163,7 +163,7 @@ def test_log_lists_every_response_newest_first(get_page):
     assert page.select_one("main h1").text == "FOI responses"
     assert text(page.select_one("#result-count")) == "10 responses"
     assert result_references(page)[0] == "FOI-NMC-25-000981"
-    assert result_references(page)[-1] == SEED
+    assert result_references(page)[-1] == SHIPPED_REFERENCE
     form = page.select_one("form.app-log-form")
     assert form["method"] == "get" and form["action"] == "/foi"
     assert page.select_one("input#q")["type"] == "search"

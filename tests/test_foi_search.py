@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from tests.conftest import make_app
-from tests.foi_fixtures import SEED, load_shipped, meta, write
+from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped, meta, write
 from webapp.extensions import db
 from webapp.foi.publish import import_path, publish
 from webapp.foi.query import LogQuery
@@ -55,20 +55,20 @@ def test_browse_is_newest_first_with_a_count(search_app):
     page = search(search_app)
     assert page.total == 12
     assert [hit.reference for hit in page.hits][:3] == ["REL-ANSWER", "FOI-NMC-25-000981", "NMC-2024-0902"]
-    assert references(search_app, sort="oldest")[0] == SEED
+    assert references(search_app, sort="oldest")[0] == SHIPPED_REFERENCE
 
 
 def test_a_word_finds_the_response_and_is_highlighted(search_app):
     page = search(search_app, q="Connect")
-    assert [hit.reference for hit in page.hits] == [SEED]
+    assert [hit.reference for hit in page.hits] == [SHIPPED_REFERENCE]
     hit = page.hits[0]
     assert '<mark class="app-highlight">CONNECT</mark>' in hit.title_html
     assert "<mark" in hit.summary_html and "<mark" in hit.snippet_html
 
 
 def test_stemming_finds_other_forms_of_a_word(search_app):
-    assert references(search_app, q="borough") == [SEED]  # the text says "boroughs"
-    assert references(search_app, q="trialling due diligence") == [SEED]
+    assert references(search_app, q="borough") == [SHIPPED_REFERENCE]  # the text says "boroughs"
+    assert references(search_app, q="trialling due diligence") == [SHIPPED_REFERENCE]
 
 
 def test_every_word_must_match(search_app):
@@ -78,7 +78,7 @@ def test_every_word_must_match(search_app):
 
 def test_questions_and_answers_are_searched(search_app):
     assert references(search_app, q="farrier") == ["FOI-NMC-25-000981"]  # only in questions and answers
-    assert references(search_app, q="Crown Prosecution Service") == [SEED]  # only in an answer
+    assert references(search_app, q="Crown Prosecution Service") == [SHIPPED_REFERENCE]  # only in an answer
 
 
 def test_most_relevant_puts_title_matches_first(search_app):
@@ -114,7 +114,7 @@ def test_filter_by_exemption(search_app):
 def test_filter_by_published_dates(search_app):
     assert references(search_app, published_from=dt.date(2024, 6, 1), published_to=dt.date(2024, 8, 31)) == [
         "NMC-2024-0601", "NMC-2024-0518", "NMC-2024-0455"]
-    assert references(search_app, published_to=dt.date(2023, 12, 31)) == [SEED]
+    assert references(search_app, published_to=dt.date(2023, 12, 31)) == [SHIPPED_REFERENCE]
     assert references(search_app, published_from=dt.date(2024, 8, 2), published_to=dt.date(2024, 8, 2)) == ["NMC-2024-0601"]
 
 

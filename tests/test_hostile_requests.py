@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import make_app, soup
-from tests.foi_fixtures import SEED, load_shipped
+from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped
 from webapp.foi.views import PARAMETERS
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
@@ -146,7 +146,7 @@ def test_a_nul_in_the_search_box_is_not_echoed(get_page):
 
 def every_path(app) -> list[str]:
     """Every GET route of the URL map, its parameters filled with a real value."""
-    fill = {"reference": SEED, "filename": "x.csv"}
+    fill = {"reference": SHIPPED_REFERENCE, "filename": "x.csv"}
     paths = []
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or rule.rule.startswith("/_test/"):

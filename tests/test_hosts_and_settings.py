@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from tests.conftest import TEST_SECRET, make_app
-from tests.foi_fixtures import SEED, load_shipped
+from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped
 from webapp import config
 from webapp.config import ConfigError
 
@@ -40,16 +40,16 @@ def test_feeds_link_to_site_url_whatever_the_host(site, host):
     urls = [data["links"]["self"], data["links"]["html"], *(r["url"] for r in data["results"])]
     assert all(url.startswith(SITE + "/") for url in urls)
 
-    record = json.loads(client.get(f"/foi/{SEED}.json", headers={"Host": host}).data)
-    assert record["url"] == f"{SITE}/foi/{SEED}"
-    assert all(a["url"].startswith(f"{SITE}/foi/{SEED}/") for a in record["attachments"])
+    record = json.loads(client.get(f"/foi/{SHIPPED_REFERENCE}.json", headers={"Host": host}).data)
+    assert record["url"] == f"{SITE}/foi/{SHIPPED_REFERENCE}"
+    assert all(a["url"].startswith(f"{SITE}/foi/{SHIPPED_REFERENCE}/") for a in record["attachments"])
 
     rows = client.get("/foi.csv", headers={"Host": host}).get_data(as_text=True).splitlines()
     assert all(row.rsplit(",", 1)[1].startswith(SITE + "/") for row in rows[1:])
 
 
 @pytest.mark.parametrize("host", HOSTILE_HOSTS + ["localhost"])
-@pytest.mark.parametrize("path", ["/foi//x", "//foi//x", f"/foi/{SEED.lower()}", "//evil.example/foi//x", "/?junk=1",
+@pytest.mark.parametrize("path", ["/foi//x", "//foi//x", f"/foi/{SHIPPED_REFERENCE.lower()}", "//evil.example/foi//x", "/?junk=1",
                                   "/foi/%2F/x", "/foi?q=a&junk=1"])
 def test_redirects_are_relative(site, host, path):
     response = site.test_client().get(path, headers={"Host": host})

@@ -57,7 +57,7 @@ def test_service_navigation_marks_current_page(get_page):
     assert not items[1].has_attr("aria-current")
 
 
-def test_phase_banner_has_seed_wording_and_feedback_link_with_page(get_page):
+def test_phase_banner_wording_and_feedback_link_with_page(get_page):
     page = get_page("/")
     banner = page.select_one(".govuk-phase-banner")
     assert banner.select_one(".govuk-tag").get_text(strip=True) == "Beta"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.foi_fixtures import SEED, load_shipped
+from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped
 from tests.routes import PUBLIC_ROUTES_FILE, WRITE_COMMAND, listed_routes, public_routes, write_public_routes
 from tests.states import site_app
 from webapp.extensions import db
@@ -94,7 +94,7 @@ def test_every_sample_response_is_at_its_permanent_address(shipped_app, get_page
     for path in SAMPLE_PERMALINKS:
         page = get_page(path)
         assert page.select_one("main h1").get_text(strip=True), path
-    assert f"/foi/{SEED}" in SAMPLE_PERMALINKS
+    assert f"/foi/{SHIPPED_REFERENCE}" in SAMPLE_PERMALINKS
 
 
 def test_every_shipped_response_has_its_permalink_listed(shipped_app):

@@ -310,7 +310,8 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
-        # Templates are read once per process; see STACK-NOTES.md on speed.
+        # Templates are read once per process: checking each for changes costs dozens of
+        # stat() calls a render.
         "TEMPLATES_AUTO_RELOAD": debug and not production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # Flask-Compress: Brotli or gzip for every text response (the page cache keys by

@@ -4,7 +4,7 @@ without JavaScript, and a script written in Markdown never runs."""
 import pytest
 
 from tests.browser.axe import assert_accessible
-from tests.foi_fixtures import SEED, load_shipped, meta, write
+from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped, meta, write
 from webapp.extensions import db
 from webapp.foi.publish import import_path
 
@@ -84,9 +84,9 @@ def test_pagination_past_the_end_is_a_sensible_page(page):
 
 
 def test_response_is_accessible(page):
-    page.goto(f"/foi/{SEED}")
+    page.goto(f"/foi/{SHIPPED_REFERENCE}")
     assert page.locator("main h1").inner_text() == "The decision to buy and use the CONNECT IT system"
-    assert_accessible(page, state="(seed response)")
+    assert_accessible(page, state="(shipped response)")
     page.goto("/foi/FOI-NMC-25-000981")
     assert page.locator("ol.app-questions li").count() == 12
     assert_accessible(page, state="(long request, exemptions)")
@@ -97,7 +97,7 @@ def test_response_is_accessible(page):
 
 
 def test_response_prints_cleanly(page):
-    page.goto(f"/foi/{SEED}")
+    page.goto(f"/foi/{SHIPPED_REFERENCE}")
     page.emulate_media(media="print")
     assert not page.locator(".govuk-breadcrumbs").is_visible()
     assert not page.locator(".govuk-service-navigation").is_visible()

@@ -1,6 +1,6 @@
 """FOI response source files: YAML front matter + a Markdown body, parsed and validated.
 
-A file looks like this (README.md has a complete example)::
+A file looks like this (docs/publishing-responses.md has a complete example)::
 
     ---
     reference: 01.FOI.23.031828

@@ -39,7 +39,7 @@ def exit_url(value: str | None) -> str:
 
 
 def escape_presses(value: str | int | None) -> int:
-    """``QUICK_EXIT_ESCAPE_PRESSES``: 1 (the seed's single press) or 2 (a double press)."""
+    """``QUICK_EXIT_ESCAPE_PRESSES``: 1 (a single press, as the site's instruction says) or 2 (a double press)."""
     raw = str(value).strip() if value is not None else ""
     if not raw:
         return 1
