@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import event, text
 
 from webapp.database import build_engine, upgrade
-from webapp.foi.cli import sample_documents
+from webapp.foi.filters import At
 from webapp.foi.publish import publish
 from webapp.foi.query import LogQuery
+from webapp.foi.samples import sample_documents
 from webapp.foi.search import backend_for
 
 RESPONSES = 300
@@ -111,7 +112,7 @@ def test_other_searches_are_counted_through_the_index_as_before(pg_engine, query
     pages = []
     statements = statements_during(pg_engine, lambda: pages.append(backend.search(query)))
     assert counts_of_rows(statements)
-    clauses, params, expanding = backend.filters(query, row="s", key="response_id", published=False)
+    clauses, params, expanding = backend.filters(query, At(row="s", key="response_id", narrow=True), published=False)
     with pg_engine.connect() as connection:
         where = " AND ".join(["s.search_vector @@ plainto_tsquery('english', :terms)", *clauses])
         exact = connection.execute(backend.statement(f"SELECT count(*) FROM foi_search s WHERE {where}", expanding),
