@@ -366,7 +366,8 @@ def run_cluster(load_seconds: float, gap: float = 5.0, cycles: int = 1, cycle_se
         base = cluster.balancer.url
         for path in ("/", "/foi", THROUGHPUT_PATH, "/feedback", "/cookies"):
             for _ in range(6):  # each worker's first request builds its caches
-                http_status(base + path)
+                # Not a measurement: a cold worker on a busy machine may take seconds.
+                http_status(base + path, timeout=30)
         report.memory_start = cluster.memory()
         readers, consent, feedback = users
         # Locust stops when the faults are over and the time is up (the stop file), and
