@@ -30,13 +30,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from bench.feedback import server_cpu_seconds
-from bench.foi import COUNT, pathological
+from bench.foi import COUNT, pathological, published
 from bench.harness import ROOT, SERVER, bench_env, gunicorn, wrk
 
 ADDRESSES = 6_000  # distinct searches; more than a run asks for at these speeds
@@ -146,25 +145,10 @@ def kinds(addresses: list[str]) -> str:
             f"{filtered:,} filtered, {deep:,} on pages 2–5")
 
 
-def publish_all(database_url: str, documents, vacuum: bool) -> tuple[list[str], float]:
-    """The log on ``database_url``: the shipped content and ``documents`` imported; the
-    searches drawn from it, and the import's seconds."""
-    from webapp import create_app
-    from webapp.database import upgrade
-    from webapp.extensions import db
-    from webapp.foi.publish import import_path, publish
-
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench-" + "x" * 40})
-    with app.app_context():
-        engine = db.engine
-        upgrade(engine)
-        import_path(engine, ROOT / "content" / "foi")
-        started = time.perf_counter()
-        publish(engine, documents)
-        imported = time.perf_counter() - started
-        if vacuum:  # what autovacuum does after a large import, done now
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM (ANALYZE)")
+def publish_all(database_url: str, documents) -> tuple[list[str], float]:
+    """The log on ``database_url`` (see :func:`bench.foi.published`): the searches drawn
+    from it, and the seconds publishing ``documents`` took."""
+    with published(database_url, documents) as (engine, _, imported):
         addresses = search_addresses(engine, vocabulary(documents))
         engine.dispose()  # gunicorn's workers open their own connections
     return addresses, imported
@@ -268,7 +252,7 @@ def run(seconds: int = 20) -> bool:
     env = bench_env()
     database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
     try:
-        addresses, imported = publish_all(env["DATABASE_URL"], documents, vacuum=False)
+        addresses, imported = publish_all(env["DATABASE_URL"], documents)
         print(f"  searches    {len(addresses):,} distinct: {kinds(addresses)}")
         print(f"  SQLite      imported in {imported:.0f} s")
         loads = [serve_and_walk("SQLite", env, addresses, seconds)]
@@ -290,7 +274,7 @@ def run_postgresql(documents, sqlite_addresses: list[str], seconds: int) -> Load
         return None
     with PrivatePostgres() as server:
         url = server.create_database("foi_search_load")
-        addresses, imported = publish_all(url, documents, vacuum=True)
+        addresses, imported = publish_all(url, documents)
         same = "the same searches" if addresses == sqlite_addresses else "SEARCHES DIFFER from SQLite's"
         print(f"  PostgreSQL  imported in {imported:.0f} s (then VACUUM ANALYZE); {same}")
         return serve_and_walk("PostgreSQL", bench_env(DATABASE_URL=url), addresses, seconds)
