@@ -27,9 +27,11 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -211,6 +213,39 @@ def walk(base: str, addresses: list[str], seconds: int) -> Load:
     )
 
 
+def alone(database_url: str, addresses: list[str], repeats: int = 3) -> dict[str, tuple[float, float, int]]:
+    """Each address asked for alone, in this process, the page cache off: (the whole
+    page's median ms, its search's median ms, how many responses match)."""
+    from werkzeug.datastructures import MultiDict
+
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.foi.catalogue import facets
+    from webapp.foi.query import parse
+    from webapp.foi.search import backend_for
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench-" + "x" * 40, "PAGE_CACHE_ENTRIES": 0})
+    found = {}
+    with app.app_context():
+        engine = db.engine
+        backend, available = backend_for(engine), facets(engine, "bench")
+        client = app.test_client()
+        client.get("/foi")  # the first request builds the filter lists
+        for address in addresses:
+            query = parse(MultiDict(parse_qsl(address.split("?", 1)[1])), available).query
+            pages, searches = [], []
+            for _ in range(repeats):
+                began = time.perf_counter()
+                client.get(address, headers={"Accept-Encoding": "br, gzip"}).close()
+                pages.append((time.perf_counter() - began) * 1000)
+                began = time.perf_counter()
+                total = backend.search(query).total
+                searches.append((time.perf_counter() - began) * 1000)
+            found[address] = (statistics.median(pages), statistics.median(searches), total)
+        engine.dispose()
+    return found
+
+
 def serve_and_walk(label: str, env: dict[str, str], addresses: list[str], seconds: int) -> Load:
     with gunicorn("bench.search_load:instrumented_app()", env) as base:
         # Each worker's first requests build the filter lists: warm up on addresses
@@ -220,22 +255,26 @@ def serve_and_walk(label: str, env: dict[str, str], addresses: list[str], second
         cpu_before = server_cpu_seconds(netloc)
         load = walk(base, addresses, seconds)
         load.cpu_ms = (server_cpu_seconds(netloc) - cpu_before) * 1000 / max(load.count, 1)
-    report(label, load)
+    report(label, load, alone(env["DATABASE_URL"], [address for _, _, address in load.slowest]))
     return load
 
 
-def report(label: str, load: Load) -> None:
+def report(label: str, load: Load, alone_figures: dict[str, tuple[float, float, int]]) -> None:
     p50, p99 = load.percentile(0.50), load.percentile(0.99)
     errors = ", ".join(f"{count:,} × {status}" for status, count in sorted(load.not_ok.items())) or "none"
     print(f"  {label:<11} {load.requests_per_second:6.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms "
           f"(target ≤ {TARGET_P99_MS:.0f} ms: {'ok' if p99 <= TARGET_P99_MS and not load.not_ok else 'MISSED'})   "
           f"max {max(load.latencies_ms):6.1f} ms")
-    print(f"  {'':<11} server CPU {load.cpu_ms:.1f} ms per response; load average now {os.getloadavg()[0]:.1f}")
+    print(f"  {'':<11} gunicorn's CPU {load.cpu_ms:.1f} ms per response (a database server's own not counted); "
+          f"load average now {os.getloadavg()[0]:.1f}")
     print(f"  {'':<11} {load.count:,} responses for {load.distinct:,} distinct addresses; page cache hits "
           f"{load.hits:,} = {load.hits / max(load.count, 1):.1%}; responses other than 200: {errors}")
-    print(f"  {'':<11} the {SLOWEST} slowest addresses (their slowest response):")
+    print(f"  {'':<11} the {SLOWEST} slowest addresses: under load; then alone, the page cache off, "
+          "the whole page and its search (medians of 3), and the responses matched")
     for ms, status, address in load.slowest:
-        print(f"  {'':<13} {ms:7.1f} ms  {status}  {address}")
+        page_ms, search_ms, total = alone_figures[address]
+        print(f"  {'':<13} {ms:7.1f} ms  {status}   alone {page_ms:6.1f} ms, search {search_ms:6.1f} ms, "
+              f"{total:>7,} matched   {address}")
     sys.stdout.flush()
 
 
