@@ -3,11 +3,11 @@
 import argparse
 import sys
 
-from bench import cluster, consent, feedback, foi, foi_hostile, home, quick_exit, real_clients, uncached
+from bench import cluster, consent, feedback, foi, foi_hostile, home, quick_exit, real_clients, search_load, uncached
 
 BENCHMARKS = {
     "home": home.run, "consent": consent.run, "feedback": feedback.run, "foi": foi.run,
-    "foi_hostile": foi_hostile.run, "uncached": uncached.run,
+    "foi_hostile": foi_hostile.run, "search_load": search_load.run, "uncached": uncached.run,
     "quick_exit": quick_exit.run, "real_clients": real_clients.run, "cluster": cluster.run,
 }
 

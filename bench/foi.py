@@ -21,6 +21,7 @@ Run it alone: ``flock /tmp/foi-bench.lock .venv/bin/python -m bench foi``.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import sys
 import time
@@ -319,6 +320,31 @@ def fill_page_cache(base: str, references: list[str]) -> None:
 
 # --- the same log on PostgreSQL -------------------------------------------------------
 
+@contextlib.contextmanager
+def published(database_url: str, documents, vacuum: bool = True):
+    """An app context on ``database_url`` with the shipped content and ``documents``
+    published: (engine, the publish report, the seconds publishing took). ``vacuum``:
+    on PostgreSQL, what autovacuum does after a large import, done now: statistics for
+    the planner and the visibility map for index-only scans."""
+    from webapp import create_app
+    from webapp.database import upgrade
+    from webapp.extensions import db
+    from webapp.foi.publish import import_path, publish
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench-" + "x" * 40})
+    with app.app_context():
+        engine = db.engine
+        upgrade(engine)
+        import_path(engine, ROOT / "content" / "foi")
+        started = time.perf_counter()
+        report = publish(engine, documents)
+        imported = time.perf_counter() - started
+        if vacuum and engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM (ANALYZE)")
+        yield engine, report, imported
+
+
 def run_postgresql(documents, sqlite_timings: dict[str, list[float]], sqlite_p95: float,
                    calibration: float) -> bool:
     """The same 100,000 responses and the same searches on PostgreSQL (a private server
@@ -326,41 +352,26 @@ def run_postgresql(documents, sqlite_timings: dict[str, list[float]], sqlite_p95
     SQLite's. Target: the same as SQLite's, search p95 ≤ TARGET_P95_RATIO × the
     calibration (25 ms on a quiet machine)."""
     from bench.services import PrivatePostgres, missing_programs
-    from webapp import create_app
-    from webapp.database import upgrade
-    from webapp.extensions import db
-    from webapp.foi.publish import import_path, publish
     from webapp.foi.search import backend_for
 
     if "PostgreSQL (initdb, pg_ctl)" in missing_programs():
         print("  PostgreSQL: server programs not installed (`make bench` installs Debian's postgresql)")
         return False
-    with PrivatePostgres() as server:
-        url = server.create_database("foi_bench")
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40})
-        with app.app_context():
-            engine = db.engine
-            upgrade(engine)
-            import_path(engine, ROOT / "content" / "foi")
-            started = time.perf_counter()
-            report = publish(engine, documents)
-            imported = time.perf_counter() - started
-            # What autovacuum does after a large import, done now: statistics for the
-            # planner and the visibility map for index-only scans.
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM (ANALYZE)")
-            backend = backend_for(engine)
-            pages = count_pages(engine, backend)
-            timings: dict[str, list[float]] = {}
-            totals = {}
-            for name, query in queries(engine).items():
-                backend.search(query)  # warm PostgreSQL's buffers
-                for _ in range(REPEATS):
-                    began = time.perf_counter()
-                    page = backend.search(query)
-                    timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
-                totals[name] = page.total
-            engine.dispose()
+    with PrivatePostgres() as server, published(server.create_database("foi_bench"), documents) as (
+        engine, report, imported,
+    ):
+        backend = backend_for(engine)
+        pages = count_pages(engine, backend)
+        timings: dict[str, list[float]] = {}
+        totals = {}
+        for name, query in queries(engine).items():
+            backend.search(query)  # warm PostgreSQL's buffers
+            for _ in range(REPEATS):
+                began = time.perf_counter()
+                page = backend.search(query)
+                timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
+            totals[name] = page.total
+        engine.dispose()
     every = sorted(t for values in timings.values() for t in values)
     p50 = statistics.median(every)
     p95 = every[int(len(every) * 0.95) - 1]
