@@ -1,0 +1,106 @@
+"""The log's filter panel, rendered with the GOV.UK macros far less often than it is shown.
+
+A filter group's component (checkboxes, a date input, the sort select) is a pure function
+of its parameters, and those change only with the content version (which choices exist),
+the locale and what was chosen. :class:`Fragments` keeps each rendering in a small LRU
+per worker process, keyed by the parameters themselves, so the panel of an unfiltered
+log or a search costs one lookup per group, not a few hundred macro calls.
+
+Checkboxes are kept *unticked*: the ticks are put into the stored HTML afterwards
+(``" checked"`` after the item's ``value``, exactly where the macro writes it), so every
+selection of one group shares one rendering. When the macro's output does not hold the
+item where expected, the group is rendered in full, so the page never differs from the
+macro's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import current_app
+from markupsafe import Markup, escape
+
+# How many rendered components a worker keeps (a checkbox group is about 6 KB; a date
+# input about 2 KB): at most about 2 MB.
+MAX_FRAGMENTS = 256
+
+MACROS = {
+    "checkboxes": ("govuk_frontend_jinja/components/checkboxes/macro.html", "govukCheckboxes"),
+    "date": ("govuk_frontend_jinja/components/date-input/macro.html", "govukDateInput"),
+    "select": ("govuk_frontend_jinja/components/select/macro.html", "govukSelect"),
+}
+
+
+def frozen(value) -> object:
+    """``value`` (parameters: dicts, lists, strings, numbers) as a hashable key. Markup is
+    told apart from text of the same characters, as the macros print them differently."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, Markup):
+        return ("markup", str(value))
+    if isinstance(value, str):
+        return str(value)  # a lazy string's text in this request's locale
+    return value
+
+
+class Fragments:
+    """A bounded LRU of rendered components: (macro, parameters) → Markup."""
+
+    def __init__(self, size: int = MAX_FRAGMENTS):
+        self.size = size
+        self._stored: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def render(self, kind: str, params: dict) -> Markup:
+        key = (kind, frozen(params))
+        with self._lock:
+            html = self._stored.get(key)
+            if html is not None:
+                self._stored.move_to_end(key)
+                return html
+        html = call_macro(kind, params)
+        with self._lock:
+            self._stored[key] = html
+            self._stored.move_to_end(key)
+            while len(self._stored) > self.size:
+                self._stored.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stored.clear()
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+
+def call_macro(kind: str, params: dict) -> Markup:
+    path, name = MACROS[kind]
+    return getattr(current_app.jinja_env.get_template(path).module, name)(params)
+
+
+fragments = Fragments()
+
+
+def checkboxes(params: dict) -> Markup:
+    """``govukCheckboxes(params)``: the group rendered unticked (stored), then ticked."""
+    items = params["items"]
+    ticked = [item["value"] for item in items if item.get("checked")]
+    unticked = {**params, "items": [{**item, "checked": False} for item in items]}
+    html = str(fragments.render("checkboxes", unticked))
+    for value in ticked:
+        box = f' name="{escape(params["name"])}" type="checkbox" value="{escape(value)}">'
+        if html.count(box) != 1:
+            return call_macro("checkboxes", params)
+        html = html.replace(box, box[:-1] + " checked>")
+    return Markup(html)
+
+
+def component(kind: str, params: dict) -> Markup:
+    """The component ``kind`` (``checkboxes``, ``date``, ``select``) for ``params``."""
+    if kind == "checkboxes":
+        return checkboxes(params)
+    return fragments.render(kind, params)
