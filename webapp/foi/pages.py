@@ -19,7 +19,7 @@ from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from webapp.extensions import db
-from webapp.foi import filters, panel, records
+from webapp.foi import components, filters, records
 from webapp.foi import search as search_module
 from webapp.foi.catalogue import current_facets
 from webapp.foi.query import SORTS, LogQuery, ParsedQuery, parse, query_string
@@ -98,7 +98,7 @@ def log_page(args) -> LogPage:
     groups = [entry.group(parsed, available) for entry in filters.FILTERS]
     for group in groups:
         if group:
-            group["html"] = panel.component(group["kind"], group["params"])
+            group["html"] = components.component(group["kind"], group["params"])
     page = LogPage(
         title=_log_title(query, results), parsed=parsed, results=results,
         filter_groups=[group for group in groups if group],

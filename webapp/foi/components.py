@@ -1,10 +1,12 @@
-"""The log's filter panel, rendered with the GOV.UK macros far less often than it is shown.
+"""The log's GOV.UK components, rendered with their macros far less often than they are shown.
 
-A filter group's component (checkboxes, a date input, the sort select) is a pure function
-of its parameters, and those change only with the content version (which choices exist),
-the locale and what was chosen. :class:`Fragments` keeps each rendering in a small LRU
-per worker process, keyed by the parameters themselves, so the panel of an unfiltered
-log or a search costs one lookup per group, not a few hundred macro calls.
+A component (a filter group's checkboxes or date input, the sort select, the search box,
+a button, an outcome tag) is a pure function of its parameters, and those change only
+with the content version (which choices exist), the locale and what was chosen.
+:class:`Fragments` keeps each rendering in a small LRU per worker process, keyed by the
+parameters themselves, so the filter panel of an unfiltered log or a search costs one
+lookup per component, not a few hundred macro calls. ``foi/log.html`` calls
+:func:`component` where it would call the macro.
 
 Checkboxes are kept *unticked*: the ticks are put into the stored HTML afterwards
 (``" checked"`` after the item's ``value``, exactly where the macro writes it), so every
@@ -21,14 +23,18 @@ from collections import OrderedDict
 from flask import current_app
 from markupsafe import Markup, escape
 
-# How many rendered components a worker keeps (a checkbox group is about 6 KB; a date
-# input about 2 KB): at most about 2 MB.
+# How many rendered components a worker keeps (a checkbox group is about 6 KB, the
+# details around one twice that, a date input about 2 KB): a few MB at most.
 MAX_FRAGMENTS = 256
 
 MACROS = {
     "checkboxes": ("govuk_frontend_jinja/components/checkboxes/macro.html", "govukCheckboxes"),
     "date": ("govuk_frontend_jinja/components/date-input/macro.html", "govukDateInput"),
     "select": ("govuk_frontend_jinja/components/select/macro.html", "govukSelect"),
+    "input": ("govuk_frontend_jinja/components/input/macro.html", "govukInput"),
+    "button": ("govuk_frontend_jinja/components/button/macro.html", "govukButton"),
+    "details": ("govuk_frontend_jinja/components/details/macro.html", "govukDetails"),
+    "tag": ("govuk_frontend_jinja/components/tag/macro.html", "govukTag"),
 }
 
 
@@ -100,7 +106,8 @@ def checkboxes(params: dict) -> Markup:
 
 
 def component(kind: str, params: dict) -> Markup:
-    """The component ``kind`` (``checkboxes``, ``date``, ``select``) for ``params``."""
+    """The component ``kind`` (a key of :data:`MACROS`) for ``params``: what its GOV.UK
+    macro returns."""
     if kind == "checkboxes":
         return checkboxes(params)
     return fragments.render(kind, params)

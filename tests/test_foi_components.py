@@ -1,4 +1,4 @@
-"""The log's filter panel from stored renderings: the same HTML as the GOV.UK macros,
+"""The log's components from stored renderings: the same HTML as the GOV.UK macros,
 for any selection, with a bounded store."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from webapp.foi import panel
+from webapp.foi import components
 
 
 def group(ticked=(), values=("a&b", 'say "hi"', "<x>", "plain"), error=None) -> dict:
@@ -20,7 +20,7 @@ def group(ticked=(), values=("a&b", 'say "hi"', "<x>", "plain"), error=None) -> 
 
 @pytest.fixture
 def rendering(app):
-    panel.fragments.clear()
+    components.fragments.clear()
     with app.test_request_context("/foi"):
         yield
 
@@ -29,8 +29,8 @@ def rendering(app):
 @pytest.mark.parametrize("error", [None, {"text": "Select a topic from the list"}])
 def test_checkboxes_are_the_macros_html_whatever_is_ticked(rendering, ticked, error):
     params = group(ticked, error=error)
-    html = panel.component("checkboxes", params)
-    assert str(html) == str(panel.call_macro("checkboxes", params))
+    html = components.component("checkboxes", params)
+    assert str(html) == str(components.call_macro("checkboxes", params))
     boxes = BeautifulSoup(html, "html.parser").select("input.govuk-checkboxes__input")
     values = [item["value"] for item in params["items"]]
     assert [box["value"] for box in boxes if box.has_attr("checked")] == [value for value in values if value in ticked]
@@ -38,18 +38,18 @@ def test_checkboxes_are_the_macros_html_whatever_is_ticked(rendering, ticked, er
 
 def test_one_rendering_serves_every_selection_of_a_group(rendering):
     for ticked in [(), ("a&b",), ("plain", "<x>")]:
-        panel.component("checkboxes", group(ticked))
-    assert len(panel.fragments) == 1
+        components.component("checkboxes", group(ticked))
+    assert len(components.fragments) == 1
 
 
 def test_the_store_keeps_at_most_its_bound(rendering):
-    store = panel.Fragments(size=3)
+    store = components.Fragments(size=3)
     for year in range(2000, 2006):
         params = {"id": "published-from", "namePrefix": "published-from",
                   "items": [{"name": "year", "value": str(year)}]}
-        assert str(store.render("date", params)) == str(panel.call_macro("date", params))
+        assert str(store.render("date", params)) == str(components.call_macro("date", params))
     assert len(store) == 3
 
 
 def test_markup_and_text_of_the_same_characters_are_different_keys():
-    assert panel.frozen({"text": "<b>"}) != panel.frozen({"text": panel.Markup("<b>")})
+    assert components.frozen({"text": "<b>"}) != components.frozen({"text": components.Markup("<b>")})
