@@ -1,12 +1,13 @@
 """The log's GOV.UK components, rendered with their macros far less often than they are shown.
 
 A component (a filter group's checkboxes or date input, the sort select, the search box,
-a button, an outcome tag) is a pure function of its parameters, and those change only
+a button, an outcome tag, a response page's breadcrumbs) is a pure function of its parameters, and those change only
 with the content version (which choices exist), the locale and what was chosen.
 :class:`Fragments` keeps each rendering in a small LRU per worker process, keyed by the
 parameters themselves, so the filter panel of an unfiltered log or a search costs one
-lookup per component, not a few hundred macro calls. ``foi/log.html`` calls
-:func:`component` where it would call the macro.
+lookup per component, not a few hundred macro calls. The FOI templates call
+:func:`component` where they would call the macro, for the components whose parameters
+repeat across pages (not, say, a response's own summary list).
 
 Checkboxes are kept *unticked*: the ticks are put into the stored HTML afterwards
 (``" checked"`` after the item's ``value``, exactly where the macro writes it), so every
@@ -35,6 +36,8 @@ MACROS = {
     "button": ("govuk_frontend_jinja/components/button/macro.html", "govukButton"),
     "details": ("govuk_frontend_jinja/components/details/macro.html", "govukDetails"),
     "tag": ("govuk_frontend_jinja/components/tag/macro.html", "govukTag"),
+    "breadcrumbs": ("govuk_frontend_jinja/components/breadcrumbs/macro.html", "govukBreadcrumbs"),
+    "inset-text": ("govuk_frontend_jinja/components/inset-text/macro.html", "govukInsetText"),
 }
 
 
