@@ -53,3 +53,9 @@ def test_the_store_keeps_at_most_its_bound(rendering):
 
 def test_markup_and_text_of_the_same_characters_are_different_keys():
     assert components.frozen({"text": "<b>"}) != components.frozen({"text": components.Markup("<b>")})
+
+
+def test_a_lazy_string_is_keyed_by_its_text_in_the_locale(app):
+    from flask_babel import lazy_gettext
+    with app.test_request_context("/foi"):
+        assert components.frozen({"text": lazy_gettext("Outcome")}) == components.frozen({"text": "Outcome"})

@@ -42,17 +42,18 @@ MACROS = {
 
 
 def frozen(value) -> object:
-    """``value`` (parameters: dicts, lists, strings, numbers) as a hashable key. Markup is
-    told apart from text of the same characters, as the macros print them differently."""
+    """``value`` (parameters: dicts, lists, text, numbers) as a hashable key. Markup is
+    told apart from text of the same characters, as the macros print them differently;
+    a lazy string is its text in this request's locale (hashing one translates it)."""
     if isinstance(value, dict):
         return tuple(sorted((key, frozen(item)) for key, item in value.items()))
     if isinstance(value, (list, tuple)):
         return tuple(frozen(item) for item in value)
     if isinstance(value, Markup):
         return ("markup", str(value))
-    if isinstance(value, str):
-        return str(value)  # a lazy string's text in this request's locale
-    return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
 
 
 class Fragments:
