@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.conftest import make_app
+from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped
 from webapp.foi import components
 
 
@@ -59,3 +61,27 @@ def test_a_lazy_string_is_keyed_by_its_text_in_the_locale(app):
     from flask_babel import lazy_gettext
     with app.test_request_context("/foi"):
         assert components.frozen({"text": lazy_gettext("Outcome")}) == components.frozen({"text": "Outcome"})
+
+
+LOG_STATES = [
+    "/foi", "/foi?q=police", "/foi?page=2",
+    "/foi?outcome=disclosed-in-full&outcome=refused&topic=drones&exemption=40(2)&exemption=31(1)(a)",
+    "/foi?q=police&topic=drones&sort=newest&exemption=24(1)",
+    "/foi?topic=drones&topic=bogus&sort=bogus&published-to-year=20x4",
+    "/foi?published-from-day=31&published-from-month=2&published-from-year=2024",
+    "/foi?q=%3Cb%3E%26amp%22&topic=%3Cx%3E",
+    f"/foi/{SHIPPED_REFERENCE}",
+]
+
+
+def test_pages_are_the_bytes_the_macros_give(tmp_path, monkeypatch):
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
+    load_shipped(app)
+    client = app.test_client()
+    components.fragments.clear()
+    reused = [client.get(path) for path in LOG_STATES for _ in range(2)]  # stored, then from the store
+    monkeypatch.setattr(components, "component", lambda kind, params: components.call_macro(kind, params))
+    direct = [client.get(path) for path in LOG_STATES for _ in range(2)]
+    assert [r.status_code for r in reused] == [200] * len(reused)
+    for path, ours, theirs in zip([p for p in LOG_STATES for _ in range(2)], reused, direct, strict=True):
+        assert ours.data == theirs.data, path
