@@ -7,8 +7,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import make_app
-from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped
+from tests.foi_fixtures import SHIPPED_REFERENCE, copy_content, load_shipped, meta, write
+from webapp.extensions import db
 from webapp.foi import components
+from webapp.foi.publish import import_path
 
 
 def group(ticked=(), values=("a&b", 'say "hi"', "<x>", "plain"), error=None) -> dict:
@@ -85,3 +87,25 @@ def test_pages_are_the_bytes_the_macros_give(tmp_path, monkeypatch):
     assert [r.status_code for r in reused] == [200] * len(reused)
     for path, ours, theirs in zip([p for p in LOG_STATES for _ in range(2)], reused, direct, strict=True):
         assert ours.data == theirs.data, path
+
+
+def test_a_new_import_reaches_the_filter_panel(tmp_path):
+    """The filter groups are reused per content version: the next import's choices show."""
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
+    folder = copy_content(tmp_path)
+    with app.app_context():
+        import_path(db.engine, folder)
+    app.extensions["foi.content_version"].expire()
+    client = app.test_client()
+
+    def topics() -> list[str]:
+        page = BeautifulSoup(client.get("/foi?topic=drones").data, "html.parser")
+        return [box["value"] for box in page.select("input[name=topic]")]
+
+    before = topics()
+    assert "drones" in before and "lighthouses" not in before
+    write(folder, "TEST-0001.md", meta(topics=["Lighthouses"]))
+    with app.app_context():
+        import_path(db.engine, folder)
+    app.extensions["foi.content_version"].expire()
+    assert set(topics()) == {*before, "lighthouses"}

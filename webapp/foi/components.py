@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import current_app
 from markupsafe import Markup, escape
@@ -57,7 +58,8 @@ def frozen(value) -> object:
 
 
 class Fragments:
-    """A bounded LRU of rendered components: (macro, parameters) → Markup."""
+    """A bounded LRU of rendered components: (macro, parameters) → Markup, and of the
+    log's filter groups (see ``pages.filter_groups``)."""
 
     def __init__(self, size: int = MAX_FRAGMENTS):
         self.size = size
@@ -65,19 +67,23 @@ class Fragments:
         self._lock = threading.Lock()
 
     def render(self, kind: str, params: dict) -> Markup:
-        key = (kind, frozen(params))
+        return self.remembered((kind, frozen(params)), lambda: call_macro(kind, params))
+
+    def remembered(self, key: tuple, make: Callable[[], object]) -> object:
+        """What is stored under ``key``, or ``make()``, stored. What is stored is shared
+        by every request of the process: it is read, never changed."""
         with self._lock:
-            html = self._stored.get(key)
-            if html is not None:
+            found = self._stored.get(key)
+            if found is not None:
                 self._stored.move_to_end(key)
-                return html
-        html = call_macro(kind, params)
+                return found
+        made = make()
         with self._lock:
-            self._stored[key] = html
+            self._stored[key] = made
             self._stored.move_to_end(key)
             while len(self._stored) > self.size:
                 self._stored.popitem(last=False)
-        return html
+        return made
 
     def clear(self) -> None:
         with self._lock:
