@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from markupsafe import Markup
 
 from webapp.extensions import db
-from webapp.foi import filters, records
+from webapp.foi import components, filters, records
 from webapp.foi import search as search_module
-from webapp.foi.catalogue import current_facets
+from webapp.foi.catalogue import Facets, content_version, current_facets, facets
 from webapp.foi.query import SORTS, LogQuery, ParsedQuery, parse, query_string
 from webapp.foi.records import Record
 from webapp.foi.search import SearchPage, backend_for
@@ -91,14 +91,14 @@ def parsed_query(args) -> ParsedQuery:
 
 def log_page(args) -> LogPage:
     """The log for ``args`` (the request's parameters)."""
-    available = current_facets()
+    version = content_version()
+    available = facets(db.engine, version)
     parsed = parse(args, available)
     query = parsed.query
     results = None if parsed.errors else backend_for(db.engine).search(query)
-    groups = [entry.group(parsed, available) for entry in filters.FILTERS]
     page = LogPage(
         title=_log_title(query, results), parsed=parsed, results=results,
-        filter_groups=[group for group in groups if group],
+        filter_groups=filter_groups(parsed, available, version),
         sort_items=[{"value": value, "text": str(label), "selected": value == parsed.form["sort"]}
                     for value, label in SORTS.items()],
         relevance_limit=search_module.RELEVANCE_LIMIT,
@@ -127,6 +127,26 @@ def log_page(args) -> LogPage:
     if results.pages > 1 and not results.past_the_end:
         page.pagination = _pagination(query, results)
     return page
+
+
+def filter_groups(parsed: ParsedQuery, available: Facets, version: object) -> tuple[dict, ...]:
+    """The filter panel's groups, each with its component's ``html``: worked out once
+    per (content version, locale, what was typed in the filters and its errors), then
+    reused (a shared, read-only value; ``components.fragments`` bounds how many).
+    ``available`` are the facets of content ``version``."""
+    typed = {entry.name: parsed.form[entry.name] for entry in filters.FILTERS}
+    errors = [error for error in parsed.errors if error["field"] in typed]
+    key = ("filter groups", str(db.engine.url), version, str(get_locale()), components.frozen(typed), components.frozen(errors))
+    return components.fragments.remembered(key, lambda: _filter_groups(parsed, available))
+
+
+def _filter_groups(parsed: ParsedQuery, available: Facets) -> tuple[dict, ...]:
+    groups = []
+    for entry in filters.FILTERS:
+        group = entry.group(parsed, available)
+        if group:
+            groups.append({**group, "html": components.component(group["kind"], group["params"])})
+    return tuple(groups)
 
 
 def _log_title(query: LogQuery, results: SearchPage | None) -> str:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select
 
 from webapp.extensions import db
 from webapp.foi.models import FoiResponse
@@ -22,6 +22,9 @@ MAX_REFERENCE = 64
 CHUNK = 500
 # The columns a record needs besides those every search hit has (search.py's COLUMNS).
 COLUMNS = "r.title, r.summary, r.change_note, r.received, r.responded, r.document"
+# Every column a record is built from.
+RECORD_COLUMNS = ("id", "reference", "title", "summary", "published", "updated", "change_note", "received",
+                  "responded", "regime", "outcome", "document")
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,18 @@ def as_date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def find(reference: str) -> FoiResponse | None:
-    """The published response at ``reference`` (matched without regard to case)."""
+def find(reference: str) -> Row | None:
+    """The published response at ``reference`` (matched without regard to case): a row
+    with the columns a :class:`Record` reads (:data:`RECORD_COLUMNS`), or None. Read
+    with SQLAlchemy Core: a page needs the row's values, not a tracked ORM object."""
     if len(reference) > MAX_REFERENCE:
         return None
-    return db.session.scalars(
-        select(FoiResponse).where(FoiResponse.reference_key == reference.upper(), FoiResponse.is_published.is_(True))
-    ).first()
+    table = FoiResponse.__table__
+    with db.engine.connect() as connection:
+        return connection.execute(
+            select(*(table.c[name] for name in RECORD_COLUMNS))
+            .where(table.c.reference_key == reference.upper(), table.c.is_published.is_(True)).limit(1)
+        ).first()
 
 
 def published_titles(references: list[str]) -> dict[str, tuple[str, str]]:
@@ -80,8 +88,10 @@ def published_titles(references: list[str]) -> dict[str, tuple[str, str]]:
     keys = [reference.upper() for reference in references if len(reference) <= MAX_REFERENCE]
     if not keys:
         return {}
-    rows = db.session.execute(select(FoiResponse.reference_key, FoiResponse.reference, FoiResponse.title).where(
-        FoiResponse.reference_key.in_(keys), FoiResponse.is_published.is_(True)))
+    table = FoiResponse.__table__
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(table.c.reference_key, table.c.reference, table.c.title).where(
+            table.c.reference_key.in_(keys), table.c.is_published.is_(True))).all()
     return {key: (reference, title) for key, reference, title in rows}
 
 

@@ -9,13 +9,15 @@ import json
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from webapp.extensions import db
-from webapp.foi import feeds, records
+from webapp.foi import components, feeds, records
 from webapp.foi.models import FoiAttachment
 from webapp.foi.pages import every_record, feed_page, log_page, response_page, response_record
 from webapp.foi.query import parameters
 from webapp.page_cache import cacheable
 
 bp = Blueprint("foi", __name__)
+# The FOI templates' ``component(kind, params)``: a GOV.UK macro, its rendering reused.
+bp.context_processor(lambda: {"component": components.component})
 
 DOWNLOAD_INLINE = {"application/pdf", "text/plain", "text/csv"}
 # An attachment runs nothing, loads nothing and is shown in no other site's frame.

@@ -1,0 +1,111 @@
+"""The log's components from stored renderings: the same HTML as the GOV.UK macros,
+for any selection, with a bounded store."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import make_app
+from tests.foi_fixtures import SHIPPED_REFERENCE, copy_content, load_shipped, meta, write
+from webapp.extensions import db
+from webapp.foi import components
+from webapp.foi.publish import import_path
+
+
+def group(ticked=(), values=("a&b", 'say "hi"', "<x>", "plain"), error=None) -> dict:
+    return {
+        "idPrefix": "topic", "name": "topic", "classes": "govuk-checkboxes--small",
+        "fieldset": {"legend": {"text": "Topic", "classes": "govuk-fieldset__legend--s"}},
+        "items": [{"value": value, "text": f"Label {value}", "checked": value in ticked} for value in values],
+        "errorMessage": error,
+    }
+
+
+@pytest.fixture
+def rendering(app):
+    components.fragments.clear()
+    with app.test_request_context("/foi"):
+        yield
+
+
+@pytest.mark.parametrize("ticked", [(), ("a&b",), ('say "hi"', "<x>"), ("a&b", 'say "hi"', "<x>", "plain")])
+@pytest.mark.parametrize("error", [None, {"text": "Select a topic from the list"}])
+def test_checkboxes_are_the_macros_html_whatever_is_ticked(rendering, ticked, error):
+    params = group(ticked, error=error)
+    html = components.component("checkboxes", params)
+    assert str(html) == str(components.call_macro("checkboxes", params))
+    boxes = BeautifulSoup(html, "html.parser").select("input.govuk-checkboxes__input")
+    values = [item["value"] for item in params["items"]]
+    assert [box["value"] for box in boxes if box.has_attr("checked")] == [value for value in values if value in ticked]
+
+
+def test_one_rendering_serves_every_selection_of_a_group(rendering):
+    for ticked in [(), ("a&b",), ("plain", "<x>")]:
+        components.component("checkboxes", group(ticked))
+    assert len(components.fragments) == 1
+
+
+def test_the_store_keeps_at_most_its_bound(rendering):
+    store = components.Fragments(size=3)
+    for year in range(2000, 2006):
+        params = {"id": "published-from", "namePrefix": "published-from",
+                  "items": [{"name": "year", "value": str(year)}]}
+        assert str(store.render("date", params)) == str(components.call_macro("date", params))
+    assert len(store) == 3
+
+
+def test_markup_and_text_of_the_same_characters_are_different_keys():
+    assert components.frozen({"text": "<b>"}) != components.frozen({"text": components.Markup("<b>")})
+
+
+def test_a_lazy_string_is_keyed_by_its_text_in_the_locale(app):
+    from flask_babel import lazy_gettext
+    with app.test_request_context("/foi"):
+        assert components.frozen({"text": lazy_gettext("Outcome")}) == components.frozen({"text": "Outcome"})
+
+
+LOG_STATES = [
+    "/foi", "/foi?q=police", "/foi?page=2",
+    "/foi?outcome=disclosed-in-full&outcome=refused&topic=drones&exemption=40(2)&exemption=31(1)(a)",
+    "/foi?q=police&topic=drones&sort=newest&exemption=24(1)",
+    "/foi?topic=drones&topic=bogus&sort=bogus&published-to-year=20x4",
+    "/foi?published-from-day=31&published-from-month=2&published-from-year=2024",
+    "/foi?q=%3Cb%3E%26amp%22&topic=%3Cx%3E",
+    f"/foi/{SHIPPED_REFERENCE}",
+]
+
+
+def test_pages_are_the_bytes_the_macros_give(tmp_path, monkeypatch):
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
+    load_shipped(app)
+    client = app.test_client()
+    components.fragments.clear()
+    reused = [client.get(path) for path in LOG_STATES for _ in range(2)]  # stored, then from the store
+    monkeypatch.setattr(components, "component", lambda kind, params: components.call_macro(kind, params))
+    direct = [client.get(path) for path in LOG_STATES for _ in range(2)]
+    assert [r.status_code for r in reused] == [200] * len(reused)
+    for path, ours, theirs in zip([p for p in LOG_STATES for _ in range(2)], reused, direct, strict=True):
+        assert ours.data == theirs.data, path
+
+
+def test_a_new_import_reaches_the_filter_panel(tmp_path):
+    """The filter groups are reused per content version: the next import's choices show."""
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
+    folder = copy_content(tmp_path)
+    with app.app_context():
+        import_path(db.engine, folder)
+    app.extensions["foi.content_version"].expire()
+    client = app.test_client()
+
+    def topics() -> list[str]:
+        page = BeautifulSoup(client.get("/foi?topic=drones").data, "html.parser")
+        return [box["value"] for box in page.select("input[name=topic]")]
+
+    before = topics()
+    assert "drones" in before and "lighthouses" not in before
+    write(folder, "TEST-0001.md", meta(topics=["Lighthouses"]))
+    with app.app_context():
+        import_path(db.engine, folder)
+    app.extensions["foi.content_version"].expire()
+    assert set(topics()) == {*before, "lighthouses"}
