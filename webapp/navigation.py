@@ -86,13 +86,17 @@ def navigation_item(href: str, text: str, section: bool, here: str) -> dict:
 
 
 def layout_context() -> dict:
-    """What the one layout needs on every page: the links and the path (for the feedback link)."""
+    """What the one layout needs on every page: the links, which of them is this page's
+    (``navigation_key``, under which the layout keeps the navigation it drew) and the path
+    (for the feedback link)."""
     script_root, path = request.script_root, request.path
     navigation, footer = links(current_app).resolved_for(script_root)
     here = script_root + path
+    items = [navigation_item(*link, here) for link in navigation]
     return {
         "current_path": path,
-        "navigation": [navigation_item(*link, here) for link in navigation],
+        "navigation": items,
+        "navigation_key": tuple(item.get("current") or item.get("active") for item in items),
         "footer_links": footer,
     }
 
