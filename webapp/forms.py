@@ -7,17 +7,23 @@ place, so a template writes ``{{ form.rating() }}``. The component's other param
 come from ``params=`` where the field is declared, and from keyword arguments where it
 is rendered; nested dicts merge (``fieldset={"legend": {"classes": ...}}`` keeps the
 legend's text). :meth:`GovukForm.error_summary` turns the form's errors into the
-``error_summary`` the page layout shows, each message linking to its field.
+``error_summary`` the page layout shows, each message linking to its field. WTForms' own
+messages come in the request's language from a catalogue read once per process.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from babel import support
+from babel.core import Locale
 from flask import current_app
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import RadioField, StringField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import Length
 
 
@@ -104,8 +110,35 @@ class GovukRadiosField(GovukField, RadioField):
         })
 
 
+@lru_cache(maxsize=8)  # a few languages at most
+def wtforms_catalogue(locale: Locale | None) -> support.NullTranslations:
+    """WTForms' messages ("Not a valid choice") in ``locale``. flask-wtf reads and parses
+    the same file again for every request that builds a form; the catalogue never changes
+    while the app runs."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class WTFormsTranslations:
+    """What WTForms asks for its messages, in the request's language."""
+
+    def gettext(self, string: str) -> str:
+        return wtforms_catalogue(get_locale()).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return wtforms_catalogue(get_locale()).ungettext(singular, plural, n)
+
+
+WTFORMS_TRANSLATIONS = WTFormsTranslations()
+
+
 class GovukForm(FlaskForm):
     """A flask-wtf form whose errors the page layout shows as the GOV.UK error summary."""
+
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return WTFORMS_TRANSLATIONS
 
     def error_summary(self) -> list[dict]:
         """Each field's first error, linking to the field, in the order of the form.
