@@ -20,6 +20,7 @@ from babel import support
 from babel.core import Locale
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import RadioField, StringField, TextAreaField
@@ -33,6 +34,20 @@ def render_component(component: str, params: dict) -> Markup:
     template = current_app.jinja_env.get_template(f"govuk_frontend_jinja/components/{component}/macro.html")
     macro = "govuk" + "".join(word.capitalize() for word in component.split("-"))
     return Markup(getattr(template.module, macro)(params))
+
+
+def frozen(value: Any) -> Any:
+    """``value`` (a component's parameters) as a key: dicts and lists as tuples, text
+    with its type, since the macros escape ``str`` but not ``Markup`` or a lazy string."""
+    if isinstance(value, dict):
+        return tuple((key, frozen(item)) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, LazyString):
+        return LazyString, str(value)
+    if isinstance(value, str):
+        return type(value), value
+    return value
 
 
 def merged(*layers: dict) -> dict:
@@ -59,7 +74,17 @@ class GovukField:
         super().__init__(*args, **kwargs)
 
     def widget(self, _field, **params: Any) -> Markup:
-        return render_component(self.component, merged(self.govuk_params(), self.params, params))
+        params = merged(self.govuk_params(), self.params, params)
+        if self.shows_typed_text():
+            return render_component(self.component, params)
+        # Drawn from the same parameters, a field draws the same HTML: keep it (the
+        # page layout's fragments, webapp/templating.py), never with what someone typed.
+        return current_app.jinja_env.keep_fragment(
+            ("component", self.component, frozen(params)), lambda: render_component(self.component, params))
+
+    def shows_typed_text(self) -> bool:
+        """Whether the field shows back what someone typed."""
+        return bool(self._value())
 
     def govuk_params(self) -> dict:
         """What the field itself knows: name, id, hint, value and its first error."""
@@ -108,6 +133,9 @@ class GovukRadiosField(GovukField, RadioField):
             "items": [{"value": choice.value, "text": choice.label} for choice in self.iter_choices()],
             "value": self.data,
         })
+
+    def shows_typed_text(self) -> bool:
+        return self.data is not None and self.data not in {str(value) for value, *_ in self.choices}
 
 
 @lru_cache(maxsize=8)  # a few languages at most

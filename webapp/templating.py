@@ -18,6 +18,7 @@ names nobody defined failing loudly.
 from __future__ import annotations
 
 from collections import ChainMap
+from collections.abc import Callable
 
 from flask import Flask, request
 from flask.templating import Environment as FlaskEnvironment
@@ -105,9 +106,10 @@ MAX_FRAGMENTS = 512
 
 class FragmentCache(Extension):
     """``{% cache "name", key... %}body{% endcache %}``: the body rendered once for
-    (name, key..., language, mount point) and reused while the app runs.
+    (name, key..., language, mount point) and reused while the app runs. Python code
+    keeps what it renders the same way with ``env.keep_fragment(key, render)``.
 
-    The body may use only what the key names, the language, the mount point
+    What is kept may depend only on what the key names, the language, the mount point
     (``url_for``) and settings fixed at start-up; with ``TEMPLATES_AUTO_RELOAD`` on
     (development) nothing is kept, so an edited template shows at once."""
 
@@ -115,7 +117,20 @@ class FragmentCache(Extension):
 
     def __init__(self, environment):
         super().__init__(environment)
-        environment.extend(fragments={})
+        fragments: dict = {}
+
+        def keep_fragment(key: tuple, render: Callable[[], str]) -> str:
+            if environment.auto_reload:
+                return render()
+            key = (*key, get_locale(), request.script_root)
+            found = fragments.get(key)
+            if found is None:
+                if len(fragments) >= MAX_FRAGMENTS:
+                    del fragments[next(iter(fragments))]
+                found = fragments[key] = render()
+            return found
+
+        environment.extend(fragments=fragments, keep_fragment=keep_fragment)
 
     def parse(self, parser):
         lineno = next(parser.stream).lineno
@@ -127,16 +142,7 @@ class FragmentCache(Extension):
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
     def _fragment(self, key: tuple, caller) -> str:
-        if self.environment.auto_reload:
-            return caller()
-        fragments = self.environment.fragments
-        key = (*key, get_locale(), request.script_root)
-        found = fragments.get(key)
-        if found is None:
-            if len(fragments) >= MAX_FRAGMENTS:
-                del fragments[next(iter(fragments))]
-            found = fragments[key] = caller()
-        return found
+        return self.environment.keep_fragment(key, caller)
 
 
 FILTERS = {
