@@ -194,3 +194,16 @@ def test_a_field_on_a_listed_choice_is_kept_and_shows_that_choice(app, get_page)
         page = get_page("/cookies")
         assert [radio["value"] for radio in page.select("input[type=radio][checked]")] == ["no", "no"]
     assert any(key[0] == "component" and key[1] == "radios" for key in app.jinja_env.fragments)
+
+
+# --- the templates' gettext: Jinja's newstyle semantics -----------------------------------
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ('{{ _("Plain words") }}', "Plain words"),
+    ('{{ _("100%% of them") }}', "100% of them"),  # always a format string: %% is a literal %
+    ('{{ _("Hello %(name)s", name="<b>you</b>") }}', "Hello &lt;b&gt;you&lt;/b&gt;"),
+    ('{% trans name="<i>" %}Hi {{ name }}, 5% off{% endtrans %}', "Hi &lt;i&gt;, 5% off"),
+    ('{{ _("<b>kept</b>") }}', "<b>kept</b>"),  # a message is markup, as Jinja's own gettext makes it
+])
+def test_gettext_formats_as_jinja_newstyle_gettext_does(request_context, source, expected):
+    assert render(source) == expected
