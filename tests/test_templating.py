@@ -5,6 +5,7 @@ kept (``{% cache %}``, form fields showing nothing anyone typed)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -207,3 +208,38 @@ def test_a_field_on_a_listed_choice_is_kept_and_shows_that_choice(app, get_page)
 ])
 def test_gettext_formats_as_jinja_newstyle_gettext_does(request_context, source, expected):
     assert render(source) == expected
+
+
+# --- kept parts give the same bytes as parts drawn afresh ---------------------------------
+
+# Per-request values: the feedback form's CSRF and one-time tokens.
+TOKENS = re.compile(r'(name="(?:csrf_token|form_token)" value=")[^"]*')
+PAGES_DRAWN = ["/", "/privacy", "/cookies", "/cookies?return_to=/privacy", "/feedback", "/feedback?from=/privacy",
+               "/no-such-page", "/", "/cookies", "/feedback"]
+
+
+def pages_seen(app, consent: str | None) -> list[str]:
+    client = app.test_client()
+    headers = {"Origin": "http://localhost"}
+    seen = [TOKENS.sub(r"\1", client.get("/").get_data(as_text=True))]  # the banner asks
+    if consent:
+        client.post("/cookies/consent", data={"cookies": consent, "return_to": "/"}, headers=headers)
+    for path in PAGES_DRAWN:
+        seen.append(TOKENS.sub(r"\1", client.get(path).get_data(as_text=True)))
+    seen.append(TOKENS.sub(r"\1", client.post("/cookies", data={"functional": "maybe"}, headers=headers).get_data(as_text=True)))
+    seen.append(TOKENS.sub(r"\1", client.post("/feedback", data={"rating": "9", "improvement": "More <b>"},
+                                              headers=headers).get_data(as_text=True)))
+    return seen
+
+
+@pytest.mark.parametrize("consent", [None, "accept", "reject"])
+def test_kept_parts_draw_the_same_bytes_as_drawing_afresh(tmp_path, consent):
+    from tests.conftest import make_app
+
+    keeping = make_app(tmp_path / "keeping")
+    afresh = make_app(tmp_path / "afresh", TEMPLATES_AUTO_RELOAD=True)  # keeps nothing
+    assert keeping.jinja_env.auto_reload is False and afresh.jinja_env.auto_reload is True
+    kept_pages, fresh_pages = pages_seen(keeping, consent), pages_seen(afresh, consent)
+    assert keeping.jinja_env.fragments and not afresh.jinja_env.fragments
+    for path, kept, fresh in zip(["/", *PAGES_DRAWN, "POST /cookies", "POST /feedback"], kept_pages, fresh_pages, strict=True):
+        assert kept == fresh, path
