@@ -17,6 +17,7 @@ names nobody defined failing loudly.
 
 from __future__ import annotations
 
+import threading
 from collections import ChainMap
 from collections.abc import Callable
 
@@ -118,6 +119,7 @@ class FragmentCache(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         fragments: dict = {}
+        adding = threading.Lock()  # reads take no lock; adding and dropping do
 
         def keep_fragment(key: tuple, render: Callable[[], str]) -> str:
             if environment.auto_reload:
@@ -125,9 +127,11 @@ class FragmentCache(Extension):
             key = (*key, get_locale(), request.script_root)
             found = fragments.get(key)
             if found is None:
-                if len(fragments) >= MAX_FRAGMENTS:
-                    del fragments[next(iter(fragments))]
-                found = fragments[key] = render()
+                found = render()
+                with adding:
+                    if key not in fragments and len(fragments) >= MAX_FRAGMENTS:
+                        del fragments[next(iter(fragments))]
+                    fragments[key] = found
             return found
 
         environment.extend(fragments=fragments, keep_fragment=keep_fragment)
