@@ -69,12 +69,20 @@ def add_navigation(app: Flask, target: Target, text, *, order: int = 0, section:
     """A link in the service navigation, after the others of the same ``order``."""
     registry = links(app)
     registry.add(registry.navigation, Link(target, text, order, section))
+    forget_drawn_links(app)
 
 
 def add_footer_link(app: Flask, target: Target, text, *, order: int = 0) -> None:
     """A support link in the footer, after the others of the same ``order``."""
     registry = links(app)
     registry.add(registry.footer, Link(target, text, order))
+    forget_drawn_links(app)
+
+
+def forget_drawn_links(app: Flask) -> None:
+    """The layout keeps the navigation and footer it drew ({% cache %}): a new link
+    means drawing them again."""
+    app.jinja_env.forget_fragments()
 
 
 def navigation_item(href: str, text: str, section: bool, here: str) -> dict:

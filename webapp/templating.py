@@ -108,7 +108,8 @@ MAX_FRAGMENTS = 512
 class FragmentCache(Extension):
     """``{% cache "name", key... %}body{% endcache %}``: the body rendered once for
     (name, key..., language, mount point) and reused while the app runs. Python code
-    keeps what it renders the same way with ``env.keep_fragment(key, render)``.
+    keeps what it renders the same way with ``env.keep_fragment(key, render)``;
+    ``env.forget_fragments()`` drops everything kept (the links changed).
 
     What is kept may depend only on what the key names, the language, the mount point
     (``url_for``) and settings fixed at start-up; with ``TEMPLATES_AUTO_RELOAD`` on
@@ -134,7 +135,11 @@ class FragmentCache(Extension):
                     fragments[key] = found
             return found
 
-        environment.extend(fragments=fragments, keep_fragment=keep_fragment)
+        def forget_fragments() -> None:
+            with adding:
+                fragments.clear()
+
+        environment.extend(fragments=fragments, keep_fragment=keep_fragment, forget_fragments=forget_fragments)
 
     def parse(self, parser):
         lineno = next(parser.stream).lineno
