@@ -243,3 +243,11 @@ def test_kept_parts_draw_the_same_bytes_as_drawing_afresh(tmp_path, consent):
     assert keeping.jinja_env.fragments and not afresh.jinja_env.fragments
     for path, kept, fresh in zip(["/", *PAGES_DRAWN, "POST /cookies", "POST /feedback"], kept_pages, fresh_pages, strict=True):
         assert kept == fresh, path
+
+
+def test_outside_a_request_nothing_is_kept(app):
+    drawn, _ = counter()
+    template = app.jinja_env.from_string(COUNTED)
+    with app.app_context():  # the site's context processors need a request: Jinja alone
+        assert [template.render(key=1, drawn=drawn) for _ in range(2)] == ["<b>1</b>", "<b>2</b>"]
+    assert app.jinja_env.fragments == {}

@@ -21,7 +21,7 @@ import threading
 from collections import ChainMap
 from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask.templating import Environment as FlaskEnvironment
 from flask_babel import get_locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, StrictUndefined, nodes
@@ -113,7 +113,8 @@ class FragmentCache(Extension):
 
     What is kept may depend only on what the key names, the language, the mount point
     (``url_for``) and settings fixed at start-up; with ``TEMPLATES_AUTO_RELOAD`` on
-    (development) nothing is kept, so an edited template shows at once."""
+    (development) nothing is kept, so an edited template shows at once, nor outside a
+    request."""
 
     tags = {"cache"}
 
@@ -123,7 +124,7 @@ class FragmentCache(Extension):
         adding = threading.Lock()  # reads take no lock; adding and dropping do
 
         def keep_fragment(key: tuple, render: Callable[[], str]) -> str:
-            if environment.auto_reload:
+            if environment.auto_reload or not has_request_context():  # no mount point to key by
                 return render()
             key = (*key, get_locale(), request.script_root)
             found = fragments.get(key)
