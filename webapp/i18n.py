@@ -10,6 +10,9 @@ English is the only language for now; ``SUPPORTED_LOCALES`` is where a second on
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import Flask, g
 from flask_babel import Babel, _get_current_context, get_translations
 from jinja2 import pass_context
@@ -20,8 +23,15 @@ SUPPORTED_LOCALES = ("en",)
 DEFAULT_LOCALE = "en"
 
 
-def select_locale() -> str:
-    return DEFAULT_LOCALE
+def select_locale() -> Locale:
+    """The request's language. A ``Locale`` rather than its name: Flask-Babel parses a
+    name again for every request (13 µs, a file system look-up included)."""
+    return locale_named(DEFAULT_LOCALE)
+
+
+@lru_cache(maxsize=len(SUPPORTED_LOCALES))
+def locale_named(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 def translations():
