@@ -7,17 +7,24 @@ place, so a template writes ``{{ form.rating() }}``. The component's other param
 come from ``params=`` where the field is declared, and from keyword arguments where it
 is rendered; nested dicts merge (``fieldset={"legend": {"classes": ...}}`` keeps the
 legend's text). :meth:`GovukForm.error_summary` turns the form's errors into the
-``error_summary`` the page layout shows, each message linking to its field.
+``error_summary`` the page layout shows, each message linking to its field. WTForms' own
+messages come in the request's language from a catalogue read once per process.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from babel import support
+from babel.core import Locale
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import RadioField, StringField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import Length
 
 
@@ -27,6 +34,20 @@ def render_component(component: str, params: dict) -> Markup:
     template = current_app.jinja_env.get_template(f"govuk_frontend_jinja/components/{component}/macro.html")
     macro = "govuk" + "".join(word.capitalize() for word in component.split("-"))
     return Markup(getattr(template.module, macro)(params))
+
+
+def frozen(value: Any) -> Any:
+    """``value`` (a component's parameters) as a key: dicts and lists as tuples, text
+    with its type, since the macros escape ``str`` but not ``Markup`` or a lazy string."""
+    if isinstance(value, dict):
+        return tuple((key, frozen(item)) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, LazyString):
+        return LazyString, str(value)
+    if isinstance(value, str):
+        return type(value), value
+    return value
 
 
 def merged(*layers: dict) -> dict:
@@ -53,7 +74,17 @@ class GovukField:
         super().__init__(*args, **kwargs)
 
     def widget(self, _field, **params: Any) -> Markup:
-        return render_component(self.component, merged(self.govuk_params(), self.params, params))
+        params = merged(self.govuk_params(), self.params, params)
+        if self.shows_typed_text():
+            return render_component(self.component, params)
+        # Drawn from the same parameters, a field draws the same HTML: keep it (the
+        # page layout's fragments, webapp/templating.py), never with what someone typed.
+        return current_app.jinja_env.keep_fragment(
+            ("component", self.component, frozen(params)), lambda: render_component(self.component, params))
+
+    def shows_typed_text(self) -> bool:
+        """Whether the field shows back what someone typed."""
+        return bool(self._value())
 
     def govuk_params(self) -> dict:
         """What the field itself knows: name, id, hint, value and its first error."""
@@ -103,9 +134,39 @@ class GovukRadiosField(GovukField, RadioField):
             "value": self.data,
         })
 
+    def shows_typed_text(self) -> bool:
+        return self.data is not None and self.data not in {str(value) for value, *_ in self.choices}
+
+
+@lru_cache(maxsize=8)  # a few languages at most
+def wtforms_catalogue(locale: Locale | None) -> support.NullTranslations:
+    """WTForms' messages ("Not a valid choice") in ``locale``. flask-wtf reads and parses
+    the same file again for every request that builds a form; the catalogue never changes
+    while the app runs."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class WTFormsTranslations:
+    """What WTForms asks for its messages, in the request's language."""
+
+    def gettext(self, string: str) -> str:
+        return wtforms_catalogue(get_locale()).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return wtforms_catalogue(get_locale()).ungettext(singular, plural, n)
+
+
+WTFORMS_TRANSLATIONS = WTFormsTranslations()
+
 
 class GovukForm(FlaskForm):
     """A flask-wtf form whose errors the page layout shows as the GOV.UK error summary."""
+
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return WTFORMS_TRANSLATIONS
 
     def error_summary(self) -> list[dict]:
         """Each field's first error, linking to the field, in the order of the form.

@@ -69,12 +69,20 @@ def add_navigation(app: Flask, target: Target, text, *, order: int = 0, section:
     """A link in the service navigation, after the others of the same ``order``."""
     registry = links(app)
     registry.add(registry.navigation, Link(target, text, order, section))
+    forget_drawn_links(app)
 
 
 def add_footer_link(app: Flask, target: Target, text, *, order: int = 0) -> None:
     """A support link in the footer, after the others of the same ``order``."""
     registry = links(app)
     registry.add(registry.footer, Link(target, text, order))
+    forget_drawn_links(app)
+
+
+def forget_drawn_links(app: Flask) -> None:
+    """The layout keeps the navigation and footer it drew ({% cache %}): a new link
+    means drawing them again."""
+    app.jinja_env.forget_fragments()
 
 
 def navigation_item(href: str, text: str, section: bool, here: str) -> dict:
@@ -86,13 +94,17 @@ def navigation_item(href: str, text: str, section: bool, here: str) -> dict:
 
 
 def layout_context() -> dict:
-    """What the one layout needs on every page: the links and the path (for the feedback link)."""
+    """What the one layout needs on every page: the links, which of them is this page's
+    (``navigation_key``, under which the layout keeps the navigation it drew) and the path
+    (for the feedback link)."""
     script_root, path = request.script_root, request.path
     navigation, footer = links(current_app).resolved_for(script_root)
     here = script_root + path
+    items = [navigation_item(*link, here) for link in navigation]
     return {
         "current_path": path,
-        "navigation": [navigation_item(*link, here) for link in navigation],
+        "navigation": items,
+        "navigation_key": tuple(item.get("current") or item.get("active") for item in items),
         "footer_links": footer,
     }
 
