@@ -157,12 +157,14 @@ def test_a_database_that_stops_answering_gets_the_503_page(tmp_path, monkeypatch
     client = app.test_client()
     assert client.get("/foi").status_code == 200
 
-    from webapp.foi import catalogue
+    from webapp.foi.search import SearchBackend
 
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(catalogue, "facets", unreachable)
+    # The search is the one database read every log page makes (the filter panel is kept
+    # per content version).
+    monkeypatch.setattr(SearchBackend, "search", unreachable)
     response = client.get("/foi", headers={"User-Agent": CHROME_UA})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
@@ -173,7 +175,7 @@ def test_a_database_that_stops_answering_gets_the_503_page(tmp_path, monkeypatch
     assert page.select_one("#error-reference").get_text(strip=True)
 
     # A fault in the code is still a 500.
-    monkeypatch.setattr(catalogue, "facets", lambda *_a, **_k: 1 / 0)
+    monkeypatch.setattr(SearchBackend, "search", lambda *_a, **_k: 1 / 0)
     assert client.get("/foi").status_code == 500
 
 

@@ -20,34 +20,13 @@ from babel import support
 from babel.core import Locale
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.i18n import messages_path
 from wtforms.validators import Length
 
-
-def render_component(component: str, params: dict) -> Markup:
-    """The govuk-frontend-jinja macro for ``component`` (``"character-count"`` is
-    ``govukCharacterCount``), called with ``params``."""
-    template = current_app.jinja_env.get_template(f"govuk_frontend_jinja/components/{component}/macro.html")
-    macro = "govuk" + "".join(word.capitalize() for word in component.split("-"))
-    return Markup(getattr(template.module, macro)(params))
-
-
-def frozen(value: Any) -> Any:
-    """``value`` (a component's parameters) as a key: dicts and lists as tuples, text
-    with its type, since the macros escape ``str`` but not ``Markup`` or a lazy string."""
-    if isinstance(value, dict):
-        return tuple((key, frozen(item)) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return tuple(frozen(item) for item in value)
-    if isinstance(value, LazyString):
-        return LazyString, str(value)
-    if isinstance(value, str):
-        return type(value), value
-    return value
+from webapp import components
 
 
 def merged(*layers: dict) -> dict:
@@ -76,11 +55,10 @@ class GovukField:
     def widget(self, _field, **params: Any) -> Markup:
         params = merged(self.govuk_params(), self.params, params)
         if self.shows_typed_text():
-            return render_component(self.component, params)
-        # Drawn from the same parameters, a field draws the same HTML: keep it (the
-        # page layout's fragments, webapp/templating.py), never with what someone typed.
-        return current_app.jinja_env.keep_fragment(
-            ("component", self.component, frozen(params)), lambda: render_component(self.component, params))
+            return components.render(self.component, params)
+        # Drawn from the same parameters, a field draws the same HTML: keep it, never
+        # with what someone typed.
+        return components.kept(self.component, params)
 
     def shows_typed_text(self) -> bool:
         """Whether the field shows back what someone typed."""

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
+from webapp.components import frozen
 from webapp.extensions import db
 from webapp.foi import components, filters, records
 from webapp.foi import search as search_module
@@ -132,12 +133,12 @@ def log_page(args) -> LogPage:
 def filter_groups(parsed: ParsedQuery, available: Facets, version: object) -> tuple[dict, ...]:
     """The filter panel's groups, each with its component's ``html``: worked out once
     per (content version, locale, what was typed in the filters and its errors), then
-    reused (a shared, read-only value; ``components.fragments`` bounds how many).
+    reused (a shared, read-only value, in the app's bounded fragment store).
     ``available`` are the facets of content ``version``."""
     typed = {entry.name: parsed.form[entry.name] for entry in filters.FILTERS}
     errors = [error for error in parsed.errors if error["field"] in typed]
-    key = ("filter groups", str(db.engine.url), version, str(get_locale()), components.frozen(typed), components.frozen(errors))
-    return components.fragments.remembered(key, lambda: _filter_groups(parsed, available))
+    key = ("filter groups", version, frozen(typed), frozen(errors))
+    return current_app.jinja_env.keep_fragment(key, lambda: _filter_groups(parsed, available))
 
 
 def _filter_groups(parsed: ParsedQuery, available: Facets) -> tuple[dict, ...]:
