@@ -475,7 +475,7 @@ def test_a_translation_reaches_every_word_of_the_page(pseudo_app, path):
 def test_python_strings_and_dates_follow_the_locale(pseudo_app):
     from webapp.consent import policy
     from webapp.errors import ERROR_PAGES
-    from webapp.pages.views import govuk_date
+    from webapp.i18n import govuk_date
 
     with pseudo_app.test_request_context("/"), force_locale(PSEUDO_LOCALE):
         assert str(policy.CATEGORIES[0].name) == "[[Strictly necessary cookies]]"

@@ -30,9 +30,7 @@ from jinja2.runtime import Undefined as LenientUndefined
 from jinja2.utils import missing
 
 from webapp import assets, config
-from webapp.foi.views import file_size
-from webapp.i18n import DEFAULT_LOCALE
-from webapp.pages.views import govuk_date
+from webapp.i18n import DEFAULT_LOCALE, file_size, govuk_date
 
 NO_CALLER = "No caller defined"  # Jinja's hint for a macro's missing caller
 

@@ -27,7 +27,7 @@ from webapp.foi.query import SORTS, LogQuery, ParsedQuery, parse, query_string
 from webapp.foi.records import Record
 from webapp.foi.search import SearchPage, backend_for
 from webapp.foi.vocabulary import OUTCOME_COLOURS, OUTCOME_LABELS, REGIME_NAMES, slugify
-from webapp.pages.views import govuk_date
+from webapp.i18n import govuk_date
 
 FEED_SIZE = 50
 

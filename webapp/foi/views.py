@@ -27,14 +27,6 @@ ATTACHMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 PARAMETERS = parameters()
 
 
-def file_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
 @bp.get("/foi")
 @cacheable(params=PARAMETERS)
 def log():

@@ -1,29 +1,11 @@
 """Site pages that are not a capability of their own: the home page, the
 accessibility statement, the privacy notice and staying safe online."""
 
-from datetime import date
-from functools import lru_cache
-
-from babel.dates import format_date
 from flask import Blueprint, Response, current_app, render_template
-from flask_babel import get_locale
 
 from webapp.page_cache import cacheable
 
 bp = Blueprint("pages", __name__)
-
-
-def govuk_date(value: date | None) -> str:
-    """Every template's dates, GOV.UK style: 29 November 2026 (nothing for no date),
-    with the month named in the visitor's language."""
-    return localised_date(value, str(get_locale())) if value else ""
-
-
-@lru_cache(maxsize=4096)
-def localised_date(value: date, locale: str) -> str:
-    # Babel takes about 20 µs a date; a page of search results repeats few, and cached
-    # they cost what the f-string did.
-    return format_date(value, "d MMMM y", locale=locale)
 
 
 @bp.get("/")
