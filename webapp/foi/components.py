@@ -22,9 +22,6 @@ from markupsafe import Markup, escape
 
 from webapp import components
 
-# The log's names for components that differ from the Design System's.
-NAMES = {"date": "date-input"}
-
 
 def checkboxes(params: dict) -> Markup:
     """``govukCheckboxes(params)``: the group rendered unticked (kept), then ticked."""
@@ -41,8 +38,8 @@ def checkboxes(params: dict) -> Markup:
 
 
 def component(kind: str, params: dict) -> Markup:
-    """The component ``kind`` (a Design System component's name, or ``"date"``) for
-    ``params``: what its GOV.UK macro returns."""
+    """The component ``kind`` (a Design System component's name) for ``params``: what
+    its GOV.UK macro returns."""
     if kind == "checkboxes":
         return checkboxes(params)
-    return components.kept(NAMES.get(kind, kind), params)
+    return components.kept(kind, params)

@@ -276,7 +276,7 @@ class DateFilter(Filter):
         flagged = " govuk-input--error" if error else ""
         labels = {"day": gettext("Day"), "month": gettext("Month"), "year": gettext("Year")}
         widths = {"day": "govuk-input--width-2", "month": "govuk-input--width-2", "year": "govuk-input--width-4"}
-        return {"kind": "date", "details": None, "params": {
+        return {"kind": "date-input", "details": None, "params": {
             "id": self.name, "namePrefix": self.name,
             "fieldset": {"legend": {"text": str(self.legend), "classes": "govuk-fieldset__legend--s"}},
             "hint": {"text": str(self.hint)},
