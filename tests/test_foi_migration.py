@@ -1,4 +1,4 @@
-"""Migrations 0002, 0005 and 0006 create the right search index for each database, and reverse cleanly."""
+"""Migrations 0002, 0005, 0006 and 0007 create the right search index for each database, and reverse cleanly."""
 
 import pytest
 from alembic import command
@@ -29,7 +29,7 @@ def test_upgrade_creates_the_index_for_the_dialect_and_downgrade_removes_it(engi
             assert triggers == {"foi_response_ai", "foi_response_ad", "foi_response_au"}
         else:
             # The vector lives in the narrow table of published responses (0005), not in the wide rows.
-            assert {"foi_search", "foi_search_word"} <= tables
+            assert "foi_search" in tables and "foi_search_word" not in tables  # 0006's counts, dropped by 0007
             assert "search_vector" not in {c["name"] for c in inspect(engine).get_columns("foi_response")}
             columns = {c["name"]: str(c["type"]) for c in inspect(engine).get_columns("foi_search")}
             assert columns["search_vector"] == "TSVECTOR"
@@ -161,4 +161,43 @@ def test_0006_changes_nothing_on_sqlite(tmp_path):
     assert schema() == before
     command.downgrade(config, "0005")
     assert schema() == before
+    engine.dispose()
+
+
+# --- 0007: the counts of common words dropped (the log counts from its sets) ----------
+
+def search_word_objects(connection) -> int:
+    return connection.execute(text(
+        "SELECT (SELECT count(*) FROM pg_proc WHERE proname LIKE 'foi_search_word%') "
+        "+ (SELECT count(*) FROM pg_trigger WHERE tgname IN ('foi_search_changed', 'foi_state_search_word')) "
+        "+ (SELECT count(*) FROM pg_class WHERE relname = 'foi_search_word')")).scalar_one()
+
+
+def test_0007_drops_the_word_counts_and_going_back_builds_them_again(pg_engine):
+    config = alembic_config(pg_engine)
+    command.upgrade(config, "0006")
+    with pg_engine.begin() as connection:
+        for n in range(110):
+            add_response(connection, f"D-{n}", "Lighthouse keepers")
+        connection.execute(text("UPDATE foi_state SET version = version + 1"))
+        assert search_word_objects(connection) == 5
+    command.upgrade(config, "0007")
+    with pg_engine.connect() as connection:
+        assert search_word_objects(connection) == 0
+        assert len(found(connection, "lighthouse")) == 110  # the search table is untouched
+    command.downgrade(config, "0006")
+    with pg_engine.connect() as connection:
+        assert search_word_objects(connection) == 5
+        assert word_counts(connection)["lighthous"] == 110
+
+
+def test_0007_changes_nothing_on_sqlite(tmp_path):
+    engine = build_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0006")
+    with engine.connect() as connection:
+        before = connection.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all()
+    command.upgrade(config, "0007")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all() == before
     engine.dispose()

@@ -5,7 +5,8 @@ cache: each worker process asks the database for ``foi_state.version`` at most o
 ``ttl`` seconds (one indexed row), so an import in any process reaches every worker
 within about a second.
 :func:`facets` lists the values in use of each filter with a table of its own (topics,
-exemptions) and counts the published responses, worked out once per version.
+exemptions), worked out once per version. (What a search matches is counted from the
+version's sets: :mod:`webapp.foi.sets`.)
 """
 
 from __future__ import annotations
@@ -59,11 +60,9 @@ class ContentVersion:
 @dataclass
 class Facets:
     """What the filters offer: for each filter with a table of its own (``LinkedChoice``),
-    the values in use by published responses (value → label) and how many use each."""
+    the values in use by published responses (value → label)."""
 
     choices: dict[str, dict[str, str]] = field(default_factory=dict)  # filter name -> value -> label
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # filter name -> value -> count
-    published: int = 0  # how many responses are published
 
     @property
     def topics(self) -> dict[str, str]:
@@ -95,16 +94,13 @@ def facets(engine: Engine, version: object) -> Facets:
         return cached
     result = Facets()
     with engine.connect() as connection:
-        result.published = connection.execute(
-            text("SELECT count(*) FROM foi_response WHERE is_published = :yes"), {"yes": True}).scalar_one()
         for entry in filters.FILTERS:
             if not isinstance(entry, filters.LinkedChoice):
                 continue
             rows = connection.execute(text(entry.facet_sql()), {"yes": True}).all()
             if entry.sort_key:
                 rows = sorted(rows, key=lambda row: entry.sort_key(row[0]))
-            result.choices[entry.name] = {value: label for value, label, _ in rows}
-            result.counts[entry.name] = {value: count for value, _, count in rows}
+            result.choices[entry.name] = dict(rows)
     with _cache_lock:
         if len(_cache) > 8:
             _cache.clear()

@@ -91,15 +91,9 @@ class Filter:
     def clause(self, value, at: At) -> Clause:
         raise NotImplementedError
 
-    def lead(self, value) -> str | None:
-        """SQL listing the ids of the responses with ``value`` from the filter's own index,
-        for SQLite's browse to start from; None when the filter has no index of its own."""
-        return None
-
-    def known_count(self, facets, value) -> int | None:
-        """How many published responses have ``value`` when it is the only filter, if
-        the facets count it (None: count them)."""
-        return None
+    def members(self, value, sets) -> object:
+        """The responses the filter allows, as a set of :class:`webapp.foi.sets.LogSets`."""
+        raise NotImplementedError
 
     def group(self, parsed, facets) -> dict | None:
         """The form field as a ready GOV.UK component (None: nothing to offer), from a
@@ -134,6 +128,15 @@ class ChoiceFilter(Filter):
     def pairs(self, value) -> list[tuple[str, object]]:
         return [(self.name, item) for item in value]
 
+    def members(self, value, sets) -> object:
+        return sets.any_of(self.name, value)
+
+    def values_sql(self) -> str:
+        """(response id, value) of every response with a value, published or not (for
+        the log's sets, which leave out what is not published)."""
+        raise NotImplementedError
+
+
     def group(self, parsed, facets) -> dict | None:
         options = self.choices(facets)
         if not options:
@@ -158,7 +161,9 @@ class ChoiceFilter(Filter):
 
 @dataclass(frozen=True)
 class ColumnChoice(ChoiceFilter):
-    """Values of a column of the response."""
+    """Values of a column of the response. The log's sets read one of ``NARROW_COLUMNS``
+    with the dates, from an index on SQLite and from the search table on PostgreSQL;
+    any other column with :meth:`values_sql`."""
 
     column: str = ""
 
@@ -169,12 +174,15 @@ class ColumnChoice(ChoiceFilter):
             sql = f"{at.row}.{self.column} IN :{self.field}"
         return Clause(sql, {self.field: list(value)}, (self.field,))
 
+    def values_sql(self) -> str:
+        return f"SELECT id, {self.column} FROM foi_response"
+
+
 
 @dataclass(frozen=True)
 class LinkedChoice(ChoiceFilter):
     """Values in a table of their own linking responses to them (``response_id``,
-    ``column``, ``label_column``), indexed by value: the facets list and count the
-    values in use, and SQLite's browse can start from that index."""
+    ``column``, ``label_column``), indexed by value: the facets list the values in use."""
 
     table: str = ""
     column: str = ""
@@ -189,15 +197,12 @@ class LinkedChoice(ChoiceFilter):
             sql = f"{at.row}.{at.key} IN (SELECT f.response_id FROM {self.table} f WHERE f.{self.column} IN :{self.field})"
         return Clause(sql, {self.field: list(value)}, (self.field,))
 
-    def lead(self, value) -> str:
-        return f"SELECT DISTINCT f.response_id AS id FROM {self.table} f WHERE f.{self.column} IN :{self.field}"
-
-    def known_count(self, facets, value) -> int | None:
-        return facets.counts[self.name].get(value[0], 0) if len(value) == 1 else None
+    def values_sql(self) -> str:
+        return f"SELECT response_id, {self.column} FROM {self.table}"
 
     def facet_sql(self) -> str:
-        """Each value in use by a published response: value, label, how many."""
-        return (f"SELECT f.{self.column}, min(f.{self.label_column}), count(*) FROM {self.table} f "
+        """Each value in use by a published response: value, label."""
+        return (f"SELECT f.{self.column}, min(f.{self.label_column}) FROM {self.table} f "
                 f"JOIN foi_response r ON r.id = f.response_id WHERE r.is_published = :yes "
                 f"GROUP BY f.{self.column} ORDER BY min(f.{self.label_column})")
 
@@ -269,6 +274,9 @@ class DateFilter(Filter):
 
     def clause(self, value, at: At) -> Clause:
         return Clause(f"{at.row}.{self.column} {self.operator} :{self.field}", {self.field: value})
+
+    def members(self, value, sets) -> object:
+        return sets.published(self.operator, value)
 
     def group(self, parsed, facets) -> dict:
         values = parsed.form[self.name]
