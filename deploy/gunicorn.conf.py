@@ -41,3 +41,30 @@ preload_app = False
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+
+# Taking turns. A greenlet gives way only when it waits for the network. A client that
+# asks again as soon as its response arrives (a program, a proxy's pooled connection, a
+# fast network) has its next request waiting by the time the response is sent: the
+# greenlet reads it without waiting, serves it, and the next, while the worker's other
+# connections wait. Measured with 4 such clients on 2 workers: pages rendered in 8 ms
+# answered after up to 1 s, 1 in 100 after more than 200 ms. So after each response
+# the worker's loop runs once (a timer, not sleep(0), which may come straight back),
+# and every connection with a request waiting goes first.
+TURN_SECONDS = 0.00001
+
+
+def post_request(worker, req, environ, resp):
+    if worker.__class__.__module__ == "gunicorn.workers.ggevent":
+        from gevent import sleep
+
+        sleep(TURN_SECONDS)
+
+
+# What the app keeps for its whole life (modules, routes, the compiled layout) is moved
+# out of the garbage collector's sight once the worker has loaded it: a full collection
+# then looks at what requests leave behind only (measured under search load at 100,000
+# responses: full collections of 50-115 ms, every few seconds, became 5-11 ms).
+def post_worker_init(worker):
+    import gc
+
+    gc.freeze()
