@@ -1,6 +1,7 @@
 """Serving with several workers: in development every worker agrees on one SECRET_KEY
 (generated once into the instance folder), so a form served by one worker is accepted
-by another; production still refuses to start without SECRET_KEY."""
+by another; production still refuses to start without SECRET_KEY. And a gevent worker
+takes turns: a connection with requests waiting does not hold it from the others."""
 
 from __future__ import annotations
 
@@ -179,3 +180,48 @@ def test_a_form_served_by_one_worker_is_accepted_by_the_other(two_workers):
     finally:
         engine.dispose()
     assert stored == sent
+
+
+# Taking turns on a gevent worker --------------------------------------------------------
+
+
+@pytest.fixture
+def one_busy_worker(tmp_path):
+    """The shipped configuration, one worker, serving an app that holds the CPU for each request."""
+    port = free_port()
+    access_log = tmp_path / "access.log"
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", str(GUNICORN_CONFIG), "--workers", "1", "--bind", f"127.0.0.1:{port}",
+         "--access-logfile", str(access_log), "--access-logformat", "%(U)s", "tests.serving_apps:busy"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        if not serves(process, f"http://127.0.0.1:{port}/up", timeout=30):
+            raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
+        yield port, access_log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_connection_with_requests_waiting_does_not_keep_the_worker_from_others(one_busy_worker):
+    """One client has four requests waiting on its kept-alive connection (sent together);
+    another sends one while the first of those is being served. It is answered next, or
+    at least before the first client's last two: not after all of them."""
+    import socket
+
+    port, access_log = one_busy_worker
+    with socket.create_connection(("127.0.0.1", port)) as other, socket.create_connection(("127.0.0.1", port)) as eager:
+        time.sleep(0.2)  # both connections accepted and waiting for a request
+        eager.sendall(b"".join(f"GET /eager-{n} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for n in range(1, 5)))
+        time.sleep(0.02)  # the first of them is being served
+        other.sendall(b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n")
+        for connection, answers in ((eager, 4), (other, 1)):
+            received = b""
+            connection.settimeout(10)
+            while received.count(b"HTTP/1.1 200") < answers:
+                received += connection.recv(65536)
+    time.sleep(0.1)  # the access log is written after each response
+    served = [line for line in access_log.read_text().split() if line.startswith(("/eager", "/other"))]
+    assert sorted(served) == ["/eager-1", "/eager-2", "/eager-3", "/eager-4", "/other"]
+    assert served.index("/other") <= 2, served
