@@ -32,7 +32,7 @@ def test_positions_follow_the_date_order_and_leave_out_what_is_not_published(set
     assert len(sets) == 5
     assert [sets.position(i) for i in (7, 5, 3, 9, 2)] == [0, 1, 2, 3, 4]
     assert sets.position(4) == sets.position(100) == sets.position(-1) == -1
-    assert ids(sets, sets.positions([(2,), (4,), (7,), (1000,)])) == [7, 2]
+    assert ids(sets, sets.positions([2, 4, 7, 1000])) == [7, 2]
 
 
 def test_each_filter_value_is_a_set_and_values_of_one_filter_are_any_of(sets):
@@ -68,7 +68,7 @@ def test_pages_newest_and_oldest_first_and_past_the_end(sets):
 
 def test_words_are_fetched_once_kept_within_a_bound_and_intersected(sets, monkeypatch):
     asked = []
-    found = {"lighthouse": [(7,), (3,), (2,)], "keeper": [(3,), (2,), (4,)], "the": None}
+    found = {"lighthouse": [7, 3, 2], "keeper": [3, 2, 4], "the": None}
 
     def fetch(term):
         asked.append(term)
@@ -91,4 +91,4 @@ def test_an_empty_log():
     empty = LogSets([], {"outcome": [], "topic": [], "exemption": []})
     assert len(empty) == 0
     assert empty.page(empty.matching(LogQuery(published_from=dt.date(2024, 1, 1))), 0, 20) == []
-    assert empty.words(["lighthouse"], lambda term: [(1,)]) == empty.everything
+    assert empty.words(["lighthouse"], lambda term: [1]) == empty.everything

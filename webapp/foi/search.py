@@ -14,6 +14,7 @@ AND. ``backend_for(engine, records=True)`` also reads each hit's full :class:`Re
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 
@@ -183,22 +184,12 @@ class SearchBackend:
             f"WHERE r.id IN :ids", ["ids"]), {"ids": ids}).all()
         return _in_order(rows, ids)
 
-    def _word_ids(self, connection, term: str):
-        """The ids of the published responses the word matches, as rows of one id
-        (None: the engine ignores the word)."""
+    def _word_ids(self, connection, term: str) -> list[int] | None:
+        """The ids of the published responses the word matches (None: the engine
+        ignores the word). A word can match every response: the engine gathers the ids
+        into one value (a JSON array, an array), which the driver or ``json`` reads in C,
+        three times faster than 100,000 rows."""
         raise NotImplementedError
-
-    @staticmethod
-    def _driver_rows(connection, sql: str, params) -> list[tuple]:
-        """All the rows of ``sql``, read by the database driver's own cursor: a word can
-        match every response, and the driver alone reads 100,000 ids in a third of the
-        time."""
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
 
     def _ranked_ids(self, connection, query: LogQuery, limit: int, offset: int) -> list[int]:
         """One page of the matches, most relevant first."""
@@ -222,7 +213,9 @@ class SqliteSearch(SearchBackend):
         return " ".join(f'"{term}"' for term in terms)
 
     def _word_ids(self, connection, term):
-        return self._driver_rows(connection, "SELECT rowid FROM foi_fts WHERE foi_fts MATCH ?", (self.match([term]),))
+        found = connection.execute(text("SELECT json_group_array(rowid) FROM foi_fts WHERE foi_fts MATCH :match"),
+                                   {"match": self.match([term])}).scalar()
+        return json.loads(found)
 
     def _ranked_ids(self, connection, query, limit, offset):
         # No is_published check: the index holds published responses only.
@@ -275,8 +268,9 @@ class PostgresSearch(SearchBackend):
         if not connection.execute(text("SELECT numnode(plainto_tsquery('english', :terms))"), {"terms": term}).scalar():
             return None
         self._by_index(connection)
-        return self._driver_rows(connection, "SELECT s.response_id FROM foi_search s "
-                                 "WHERE s.search_vector @@ plainto_tsquery('english', %(terms)s)", {"terms": term})
+        found = connection.execute(text(f"SELECT array_agg(s.response_id) FROM foi_search s WHERE {self.MATCH}"),
+                                   {"terms": term}).scalar()
+        return found or []
 
     def _ranked_ids(self, connection, query, limit, offset):
         """Every match from the indexes' bitmaps (words, outcome), ranked, then the page:

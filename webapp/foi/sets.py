@@ -72,11 +72,10 @@ class LogSets:
         """Where the response comes in the newest-first order (MISSING: not published)."""
         return self._position[response_id] if 0 <= response_id < len(self._position) else MISSING
 
-    def positions(self, rows: Iterable[tuple[int]]) -> BitMap:
-        """The set of the positions of the responses in ``rows`` (one id a row, as the
-        database gives them; those not published are left out)."""
+    def positions(self, response_ids: Iterable[int]) -> BitMap:
+        """The set of the positions of ``response_ids`` (those not published left out)."""
         position, size = self._position, len(self._position)
-        return BitMap([found for (i,) in rows if 0 <= i < size and (found := position[i]) != MISSING])
+        return BitMap([found for i in response_ids if 0 <= i < size and (found := position[i]) != MISSING])
 
     @staticmethod
     def run(start: int, stop: int) -> BitMap:
@@ -97,22 +96,22 @@ class LogSets:
             return self.run(0, bisect_right(self._days, key))
         return self.run(bisect_left(self._days, key), len(self.ids))
 
-    def word(self, term: str, fetch: Callable[[str], Iterable[tuple[int]] | None]) -> BitMap | None:
+    def word(self, term: str, fetch: Callable[[str], Iterable[int] | None]) -> BitMap | None:
         """The responses the word matches, kept; ``fetch`` asks the database for their
-        ids (rows of one id), or gives None for a word the database ignores (a stop word)."""
+        ids, or gives None for a word the database ignores (a stop word)."""
         with self._words_lock:
             if term in self._words:
                 self._words.move_to_end(term)
                 return self._words[term]
-        rows = fetch(term)
-        found = None if rows is None else self.positions(rows)
+        ids = fetch(term)
+        found = None if ids is None else self.positions(ids)
         with self._words_lock:
             self._words[term] = found
             while len(self._words) > self.WORDS_KEPT:
                 self._words.popitem(last=False)
         return found
 
-    def words(self, terms: list[str], fetch: Callable[[str], Iterable[tuple[int]] | None]) -> BitMap:
+    def words(self, terms: list[str], fetch: Callable[[str], Iterable[int] | None]) -> BitMap:
         """The responses matching every word (words the database ignores left out; if
         it ignores them all, nothing matches, as the database's own search)."""
         found = [matches for matches in (self.word(term, fetch) for term in dict.fromkeys(terms))
