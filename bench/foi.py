@@ -361,7 +361,6 @@ def run_postgresql(documents, sqlite_timings: dict[str, list[float]], sqlite_p95
         engine, report, imported,
     ):
         backend = backend_for(engine)
-        pages = count_pages(engine, backend)
         timings: dict[str, list[float]] = {}
         totals = {}
         for name, query in queries(engine).items():
@@ -380,32 +379,9 @@ def run_postgresql(documents, sqlite_timings: dict[str, list[float]], sqlite_p95
     print(f"  search         p50 {p50:6.2f} ms   p95 {p95:6.2f} ms = {p95_ratio:.4f} × the calibration "
           f"(target ≤ {TARGET_P95_RATIO} ×; SQLite in this run: p95 {sqlite_p95:.2f} ms, PostgreSQL/SQLite "
           f"{p95 / sqlite_p95:.1f})")
-    print(f"  a common word's count (\"cost\"): {pages['index']:,} pages read through the index "
-          f"(foi_search: {pages['heap']:,} pages), {pages['kept']:,} from foi_search_word "
-          f"({pages['words']:,} common words kept)")
     print(f"    {'query':22s} {'PostgreSQL median':>18s} {'max':>9s} {'SQLite median':>14s} {'results':>9s}")
     for name, values in timings.items():
         values.sort()
         print(f"    {name:22s} {statistics.median(values):15.2f} ms {values[-1]:6.2f} ms "
               f"{statistics.median(sqlite_timings[name]):11.2f} ms {totals[name]:>9,}")
     return p95_ratio <= TARGET_P95_RATIO
-
-
-def count_pages(engine, backend) -> dict[str, int]:
-    """Pages (shared buffers) read to count the responses holding "cost": through the GIN
-    index and the rows it names, and from the kept count of that word."""
-    import json
-
-    def buffers(connection, sql: str) -> int:
-        plan = connection.execute(text(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}"), {"terms": "cost"}).scalar_one()
-        plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]
-        return plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"]
-
-    with engine.begin() as connection:
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        return {
-            "index": buffers(connection, f"SELECT count(*) FROM foi_search s WHERE {backend.MATCH}"),
-            "kept": buffers(connection, backend.WORD_COUNT),
-            "heap": connection.execute(text("SELECT pg_relation_size('foi_search') / 8192")).scalar_one(),
-            "words": connection.execute(text("SELECT count(*) FROM foi_search_word")).scalar_one(),
-        }
