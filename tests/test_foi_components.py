@@ -65,6 +65,16 @@ def test_markup_text_and_lazy_text_of_the_same_characters_are_different_keys(app
     assert len(keys) == 3
 
 
+def test_a_lazy_string_is_keyed_by_its_message_not_its_translation(app):
+    """The fragment store is per language, so the message names the text; translating
+    it for every key was most of a kept component's cost."""
+    from flask_babel import lazy_gettext
+    with app.test_request_context("/foi"):
+        assert govuk.frozen(lazy_gettext("Outcome")) == govuk.frozen(lazy_gettext("Outcome"))
+        assert govuk.frozen(lazy_gettext("Outcome")) != govuk.frozen(lazy_gettext("Topic"))
+        assert govuk.frozen(lazy_gettext("Page %(n)s", n=1)) != govuk.frozen(lazy_gettext("Page %(n)s", n=2))
+
+
 LOG_STATES = [
     "/foi", "/foi?q=police", "/foi?page=2",
     "/foi?outcome=disclosed-in-full&outcome=refused&topic=drones&exemption=40(2)&exemption=31(1)(a)",

@@ -31,13 +31,15 @@ def kept(component: str, params: dict) -> Markup:
 
 def frozen(value: Any) -> Any:
     """``value`` (a component's parameters) as a key: dicts and lists as tuples, text
-    with its type, since the macros escape ``str`` but not ``Markup`` or a lazy string."""
+    with its type, since the macros escape ``str`` but not ``Markup`` or a lazy string.
+    A lazy string is its message and arguments, not its translation: the fragment store
+    is kept per language, and translating it for the key cost more than the lookup."""
     if isinstance(value, dict):
         return tuple((key, frozen(item)) for key, item in value.items())
     if isinstance(value, list | tuple):
         return tuple(frozen(item) for item in value)
     if isinstance(value, LazyString):
-        return LazyString, str(value)
+        return LazyString, value._func, frozen(value._args), frozen(value._kwargs)
     if isinstance(value, str):
         return type(value), value
     return value
