@@ -38,6 +38,27 @@ secure_scheme_headers = {}
 # never preload it in the arbiter.
 preload_app = False
 
+
+
+def post_request(worker, req, environ, resp):
+    """Each response is a turn: a gevent worker waits until every connection already
+    waiting (and a new one to accept) has had its turn before reading the next request
+    on this connection.
+
+    Without it a kept-alive client that sends its next request as soon as it has the
+    response (a load tester, a proxy, a browser fetching a page's assets) has it served
+    straight away, without the worker's event loop running in between: one connection
+    held the worker for up to a second while the others' requests and new connections
+    waited, and under wrk some waited over 2 s to be accepted at all (docs/serving.md).
+    ``gevent.idle()`` returns once the loop has nothing else ready, so each connection
+    gets one request per round and the listening socket is polled every round. Other
+    worker classes (given on the command line) are left as they are."""
+    if type(worker).__module__ == "gunicorn.workers.ggevent":
+        import gevent  # only in a gevent worker: the arbiter never imports it
+
+        gevent.idle()
+
+
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
