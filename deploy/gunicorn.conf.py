@@ -39,24 +39,25 @@ secure_scheme_headers = {}
 preload_app = False
 
 
-
 def post_request(worker, req, environ, resp):
-    """Each response is a turn: a gevent worker waits until every connection already
-    waiting (and a new one to accept) has had its turn before reading the next request
-    on this connection.
+    """Each response is a turn: before a gevent worker reads this connection's next
+    request, its event loop polls the sockets once, so every other connection with a
+    request waiting, and a new connection to accept, gets its turn.
 
-    Without it a kept-alive client that sends its next request as soon as it has the
-    response (a load tester, a proxy, a browser fetching a page's assets) has it served
-    straight away, without the worker's event loop running in between: one connection
-    held the worker for up to a second while the others' requests and new connections
-    waited, and under wrk some waited over 2 s to be accepted at all (docs/serving.md).
-    ``gevent.idle()`` returns once the loop has nothing else ready, so each connection
-    gets one request per round and the listening socket is polled every round. Other
-    worker classes (given on the command line) are left as they are."""
+    A gevent worker reads a kept-alive connection's next request straight after sending
+    the response. When the client has already sent it (a load tester, a proxy, a browser
+    fetching a page's assets) the read returns at once and the loop never runs: under
+    wrk one connection held a worker for up to 1.5 s while the others waited, and new
+    connections waited over 2 s to be accepted (docs/serving.md). An idle watcher with a
+    priority above the sockets' (0) returns on the loop's next turn, after the poll,
+    whatever else is ready; at the default priority it would return only once nothing
+    else is, and a stream of new connections would starve the kept-alive ones. It costs
+    a few microseconds. Other worker classes (given on the command line) are left as
+    they are."""
     if type(worker).__module__ == "gunicorn.workers.ggevent":
         import gevent  # only in a gevent worker: the arbiter never imports it
 
-        gevent.idle()
+        gevent.idle(priority=1)
 
 
 accesslog = None
