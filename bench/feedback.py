@@ -99,8 +99,14 @@ def client(args) -> int:
 
 def server_cpu_seconds(netloc: str) -> float:
     """CPU time (user + system) used so far by the gunicorn processes serving ``netloc``."""
+    return sum(server_cpu_by_process(netloc).values())
+
+
+def server_cpu_by_process(netloc: str) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each gunicorn process serving
+    ``netloc`` (the arbiter and its workers), by process id."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -111,10 +117,22 @@ def server_cpu_seconds(netloc: str) -> float:
                 continue
             with open(f"/proc/{entry}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            used[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
         except OSError:
             continue
-    return total / ticks
+    return used
+
+
+def server_workers(netloc: str) -> set[int]:
+    """The process ids of the gunicorn workers serving ``netloc`` (not the arbiter)."""
+    parents = {}
+    for pid in server_cpu_by_process(netloc):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                parents[pid] = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+    return {pid for pid, parent in parents.items() if parent in parents}
 
 
 def count_rows(database_url: str, texts: list[str]) -> tuple[int, int, bool]:

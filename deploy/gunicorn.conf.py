@@ -38,26 +38,31 @@ secure_scheme_headers = {}
 # never preload it in the arbiter.
 preload_app = False
 
+
+def post_request(worker, req, environ, resp):
+    """Each response is a turn: before a gevent worker reads this connection's next
+    request, its event loop polls the sockets once, so every other connection with a
+    request waiting, and a new connection to accept, gets its turn.
+
+    A gevent worker reads a kept-alive connection's next request straight after sending
+    the response. When the client has already sent it (a load tester, a proxy, a browser
+    fetching a page's assets) the read returns at once and the loop never runs: under
+    wrk one connection held a worker for up to 1.5 s while the others waited, and new
+    connections waited over 2 s to be accepted (docs/serving.md). An idle watcher with a
+    priority above the sockets' (0) returns on the loop's next turn, after the poll,
+    whatever else is ready; at the default priority it would return only once nothing
+    else is, and a stream of new connections would starve the kept-alive ones. It costs
+    a few microseconds. Other worker classes (given on the command line) are left as
+    they are."""
+    if type(worker).__module__ == "gunicorn.workers.ggevent":
+        import gevent  # only in a gevent worker: the arbiter never imports it
+
+        gevent.idle(priority=1)
+
+
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
-
-# Taking turns. A greenlet gives way only when it waits for the network. A client that
-# asks again as soon as its response arrives (a program, a proxy's pooled connection, a
-# fast network) has its next request waiting by the time the response is sent: the
-# greenlet reads it without waiting, serves it, and the next, while the worker's other
-# connections wait. Measured with 4 such clients on 2 workers: pages rendered in 8 ms
-# answered after up to 1 s, 1 in 100 after more than 200 ms. So after each response
-# the worker's loop runs once (a timer, not sleep(0), which may come straight back),
-# and every connection with a request waiting goes first.
-TURN_SECONDS = 0.00001
-
-
-def post_request(worker, req, environ, resp):
-    if worker.__class__.__module__ == "gunicorn.workers.ggevent":
-        from gevent import sleep
-
-        sleep(TURN_SECONDS)
 
 
 # What the app keeps for its whole life (modules, routes, the compiled layout) is moved

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -11,6 +12,8 @@ from sqlalchemy import text
 from tests.conftest import make_app
 from tests.feedback_support import capture_log, open_form, rows, send, send_page
 from webapp.extensions import db
+from webapp.feedback import forms as feedback_forms
+from webapp.feedback import views as feedback_views
 
 
 @pytest.fixture
@@ -55,6 +58,43 @@ def test_a_kept_blank_form_is_only_reused_for_the_same_address(get_page):
     return_to = "form[action='/cookies/consent'] input[name=return_to]"
     assert get_page("/feedback?from=/foi&ref=banner").select_one(return_to)["value"] == "/feedback?from=/foi&ref=banner"
     assert get_page("/feedback?from=/foi").select_one(return_to)["value"] == "/feedback?from=/foi"
+
+
+TOKEN_VALUES = re.compile(r'name="(csrf_token|form_token)" value="([^"]+)"')
+TOKENS = re.compile(r'(name="(?:csrf_token|form_token)" value=")[^"]+(")')
+
+
+def test_the_blank_form_is_kept_with_the_page_cache_off(tmp_path):
+    """Keeping the blank form is not page caching (no two visitors get the same tokens),
+    so it happens with the page cache off too: one render per address, the same page a
+    full render gives, new tokens on every visit, and a form that can be sent."""
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0, FEEDBACK_MIN_FILL_SECONDS=0)
+    kept = app.extensions["feedback_blank_forms"]
+    client = app.test_client()
+    first, second = (client.get("/feedback?from=/foi").get_data(as_text=True) for _ in range(2))
+    assert len(kept) == 1
+    client.get("/feedback?from=/other")
+    assert len(kept) == 2
+
+    with app.test_request_context("/feedback?from=/foi"):
+        blank = feedback_forms.FeedbackForm(formdata=None, data={"came_from": "/foi", "js": "off"})
+        rendered = feedback_views.form_html(blank, csrf_value="csrf", form_token="form")
+    assert TOKENS.sub(r"\1\2", first) == TOKENS.sub(r"\1\2", second) == TOKENS.sub(r"\1\2", rendered)
+
+    tokens = [dict(TOKEN_VALUES.findall(page)) for page in (first, second)]
+    assert tokens[0]["form_token"] != tokens[1]["form_token"]
+    stranger = app.test_client().get("/feedback?from=/foi").get_data(as_text=True)
+    assert dict(TOKEN_VALUES.findall(stranger))["csrf_token"] != tokens[1]["csrf_token"]
+    sent = send(client, open_form(client, "/feedback?from=/foi"), rating="1", improvement="Kept form")
+    assert sent.status_code == 303
+    assert [row.improvement for row in rows(app)] == ["Kept form"]
+
+
+def test_nothing_is_kept_while_templates_reload(tmp_path):
+    """In development an edited template shows at once, as the layout's fragments do."""
+    app = make_app(tmp_path, TEMPLATES_AUTO_RELOAD=True)
+    app.test_client().get("/feedback?from=/foi")
+    assert len(app.extensions["feedback_blank_forms"]) == 0
 
 
 def test_honeypot_is_hidden_from_people_and_assistive_technology(get_page):

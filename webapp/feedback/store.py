@@ -186,8 +186,9 @@ def save(submission: Submission, now: datetime | None = None) -> bool:
         js_enabled=submission.js_enabled,
     )
     try:
-        # A Core INSERT: one statement, without the ORM's unit-of-work bookkeeping.
-        session.execute(insert(Feedback), [row])
+        # A Core INSERT into the table: one statement, without the ORM's unit of work or
+        # its bulk-insert path (a third of the CPU a save took).
+        session.execute(insert(Feedback.__table__), row)
         # About to commit, but to the file the site is configured to use? An open SQLite
         # connection writes on into a deleted or replaced file, and nobody reads it again.
         trouble = sqlite_file.problem(session.connection())

@@ -69,7 +69,12 @@ class BlankForms:
     one-time form token. The marker is random, made after the request arrived, so
     nothing a visitor puts in the address can be mistaken for it; should a render not
     hold each marker exactly once, in order, the form is rendered with real tokens and
-    nothing is kept. Nothing is kept when the page cache is off."""
+    nothing is kept.
+
+    This is not the page cache (no visitor is ever sent another's page: the tokens are
+    new each time), so it is kept whether or not the page cache is on. As with the
+    layout's kept fragments, nothing is kept while templates reload (development), so an
+    edited template shows at once."""
 
     MAX_ENTRIES = 256
 
@@ -77,8 +82,7 @@ class BlankForms:
         self._skeletons = BoundedStore(self.MAX_ENTRIES)
 
     def html(self, page: str) -> str:
-        cache = current_app.extensions["page_cache"]
-        key = cache.key(request.environ) if cache.max_entries else None
+        key = self.key()
         pieces = self._skeletons.get(key) if key is not None else None
         if pieces is None:
             pieces = self._render(page)
@@ -90,6 +94,17 @@ class BlankForms:
         before, between, after = pieces
         # Both tokens are URL-safe base64 and dots: nothing to escape.
         return "".join((before, generate_csrf(), between, forms.issue_token(), after))
+
+    @staticmethod
+    def key() -> tuple | None:
+        """What this request's blank form depends on: the page cache's key for it
+        (computed even when the cache is off), or None to keep nothing."""
+        if current_app.jinja_env.auto_reload:
+            return None
+        return current_app.extensions["page_cache"].key(request.environ)
+
+    def __len__(self) -> int:
+        return len(self._skeletons)
 
     @staticmethod
     def _render(page: str) -> tuple[str, str, str] | None:
