@@ -23,7 +23,7 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from pyroaring import BitMap
 from sqlalchemy import Engine
@@ -38,26 +38,42 @@ def day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
+def positions_array() -> array:
+    """Positions as pyroaring reads a buffer: unsigned 32-bit."""
+    return array("I")
+
+
 class LogSets:
     """One content version's published responses, in date order (see the module)."""
 
     WORDS_KEPT = 512  # a word matching every response takes about 16 KB
 
-    def __init__(self, ordered: list[tuple], values: dict[str, Iterable[tuple[int, str]]]):
+    def __init__(self, ordered: Iterable[tuple], values: dict[str, Iterable[tuple[int, str]]],
+                 columns: dict[str, int] | None = None):
         """``ordered``: (id, published date, ...) of every published response, newest
-        first (ties: highest id first); ``values``: for each choice filter's name, (id,
-        value) pairs (ids of responses not published are ignored)."""
-        self.ids = array("q", (row[0] for row in ordered))
-        # Days before the epoch, so the newest-first order is ascending (for bisect).
-        self._days = array("l", (-day(row[1]).toordinal() for row in ordered))
+        first (ties: highest id first); ``columns``: for a choice filter whose value is in
+        those rows, the value's index in them; ``values``: for each other choice filter,
+        (id, value) pairs (ids of responses not published are ignored). Each is read
+        once, in that order, so they may be a database cursor's rows: at 100,000
+        responses, holding them all at once cost a worker 85 MB at its peak."""
+        columns = columns or {}
+        self.ids, self._days = array("q"), array("l")
+        in_rows: dict[str, defaultdict[str, array]] = {name: defaultdict(positions_array) for name in columns}
+        for index, row in enumerate(ordered):
+            self.ids.append(row[0])
+            # Days before the epoch, so the newest-first order is ascending (for bisect).
+            self._days.append(-day(row[1]).toordinal())
+            for name, column in columns.items():
+                in_rows[name][row[column]].append(index)
         self._position = position = array("l", [MISSING]) * (max(self.ids, default=0) + 1)
         for index, response_id in enumerate(self.ids):
             position[response_id] = index
         self.everything = self.run(0, len(self.ids))
         size = len(position)
-        self.members: dict[str, dict[str, BitMap]] = {}
+        self.members: dict[str, dict[str, BitMap]] = {
+            name: {value: BitMap(indexes) for value, indexes in grouped.items()} for name, grouped in in_rows.items()}
         for name, pairs in values.items():
-            grouped: defaultdict[str, list[int]] = defaultdict(list)
+            grouped: defaultdict[str, array] = defaultdict(positions_array)
             for response_id, value in pairs:
                 if 0 <= response_id < size and (index := position[response_id]) != MISSING:
                     grouped[value].append(index)
@@ -176,26 +192,30 @@ ORDERED = {
 
 def build(engine: Engine) -> tuple[object, LogSets]:
     """(The content version, its sets), read in one transaction that sees one version,
-    by the database driver's own cursor (about 400,000 small rows at 100,000 responses)."""
+    row by row from the database driver's own cursor (about 400,000 small rows at
+    100,000 responses)."""
     choices = [entry for entry in filters.FILTERS if isinstance(entry, filters.ChoiceFilter)]
     narrow = [entry for entry in choices
               if isinstance(entry, filters.ColumnChoice) and entry.column in filters.NARROW_COLUMNS]
-    columns = "".join(f", {entry.column}" for entry in narrow)
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         cursor = connection.connection.cursor()
         try:
-            version = read(cursor, "SELECT version FROM foi_state WHERE id = 1")[0][0]
-            ordered = read(cursor, ORDERED[engine.dialect.name].format(columns=columns))
-            values = {entry.name: read(cursor, entry.values_sql()) for entry in choices if entry not in narrow}
+            cursor.execute("SELECT version FROM foi_state WHERE id = 1")
+            version = cursor.fetchone()[0]
+            ordered = rows(cursor, ORDERED[engine.dialect.name].format(
+                columns="".join(f", {entry.column}" for entry in narrow)))
+            values = {entry.name: rows(cursor, entry.values_sql()) for entry in choices if entry not in narrow}
+            found = LogSets(ordered, values, columns={entry.name: index for index, entry in enumerate(narrow, start=2)})
         finally:
             cursor.close()
-    for index, entry in enumerate(narrow, start=2):
-        values[entry.name] = [(row[0], row[index]) for row in ordered]
-    return version, LogSets(ordered, values)
+    return version, found
 
 
-def read(cursor, sql: str) -> list[tuple]:
+def rows(cursor, sql: str) -> Iterator[tuple]:
+    """The rows of ``sql``, run when the first is asked for (the cursor is shared: each
+    query's rows are read to the end before the next query runs)."""
     cursor.execute(sql)
-    return cursor.fetchall()
+    for row in cursor:  # not ``yield from``: that would close the shared cursor with the generator
+        yield row
