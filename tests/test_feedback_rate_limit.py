@@ -87,3 +87,38 @@ def test_feedback_is_accepted_when_the_limiter_storage_is_down(tmp_path):
     client = app.test_client()
     assert send(client, open_form(client), rating="1").status_code == 303
     assert [row.rating for row in rows(app)] == [1]
+
+
+def test_only_the_limited_view_counts(tmp_path, monkeypatch):
+    """With limits set per view only, a request to any other page (the form's GET
+    included) never reaches the limiter's checks; the POST is checked once."""
+    from webapp.extensions import limiter
+
+    app = make_app(tmp_path, FEEDBACK_RATE_LIMIT="5 per minute", FEEDBACK_MIN_FILL_SECONDS=0)
+    client = app.test_client()
+    checked = []
+    resolve = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *args, **kwargs: checked.append(args[1]) or resolve(*args, **kwargs))
+    hidden = open_form(client)
+    assert client.get("/").status_code == 200
+    assert checked == []
+    assert send(client, hidden, rating="1").status_code == 303
+    assert checked == ["feedback.submit"]
+
+
+@pytest.mark.parametrize("setting", ["default_limits", "application_limits"])
+def test_limits_covering_every_view_are_still_checked_before_each_request(setting):
+    """Should a limit ever cover every view, the check before each request counts it."""
+    from flask import Flask
+    from flask_limiter.util import get_remote_address
+
+    from webapp.extensions import AppLimiter
+
+    app = Flask(__name__)
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    AppLimiter(key_func=get_remote_address, **{setting: ["1 per minute"]}).init_app(app)
+    app.add_url_rule("/", "page", lambda: "a page")
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/").status_code == 429

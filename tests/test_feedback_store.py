@@ -115,6 +115,20 @@ def test_the_same_submission_id_is_stored_once(store_app):
         assert store.stats().total == 1
 
 
+def test_a_save_is_its_own_transaction_and_gives_its_connection_back(store_app):
+    """Stored, refused as a repeat or failed, a save commits or rolls back on a connection
+    of its own and returns it to the pool; the request's ORM session is not opened."""
+    same = submission()
+    with store_app.app_context():
+        pool = db.engine.pool
+        assert store.save(same) is True
+        assert store.save(same) is False
+        with pytest.raises(store.StoreError):
+            store.save(submission(rating=9))  # the CHECK constraint refuses it
+        assert pool.checkedout() == 0
+        assert store.stats().total == 1
+
+
 def test_concurrent_repeats_store_one_row(store_app):
     """Two workers receiving the same form at once: the unique id keeps one row."""
     same = submission()
