@@ -217,5 +217,6 @@ def rows(cursor, sql: str) -> Iterator[tuple]:
     """The rows of ``sql``, run when the first is asked for (the cursor is shared: each
     query's rows are read to the end before the next query runs)."""
     cursor.execute(sql)
-    for row in cursor:  # not ``yield from``: that would close the shared cursor with the generator
+    # Not ``yield from``: closing the generator would close the shared cursor with it.
+    for row in cursor:  # noqa: UP028
         yield row
