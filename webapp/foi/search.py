@@ -6,8 +6,10 @@ stemming) or :class:`PostgresSearch` (weighted ``tsvector`` with a GIN index,
 :class:`SearchPage`: the total, one page of :class:`Hit`, with the matching words in the
 title, summary and a snippet of the request and answers marked up for highlighting.
 Filters are the entries of ``filters.FILTERS`` (outcomes, topics and exemptions: any
-of; a published date range), each writing its own condition; the conditions combine with
-AND. ``backend_for(engine, records=True)`` also reads each hit's full :class:`Record`
+of; a published date range); the conditions combine with AND. What a search matches is
+counted and paged from the content version's sets (:mod:`webapp.foi.sets`), each word's
+matches found by the engine; the engine ranks by relevance, with each filter's own SQL
+condition, and reads the page's rows. ``backend_for(engine, records=True)`` also reads each hit's full :class:`Record`
 (for the open data), in the same query as the hit.
 """
 
