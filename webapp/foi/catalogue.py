@@ -26,6 +26,11 @@ from webapp.foi import filters
 CONTENT_VERSION = "foi.content_version"
 
 
+def read_version(connection) -> object:
+    """``foi_state.version`` as ``connection`` (a SQLAlchemy Connection) sees it now."""
+    return connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
+
+
 class ContentVersion:
     def __init__(self, engine: Engine, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic):
         self.engine = engine
@@ -48,7 +53,7 @@ class ContentVersion:
     def read(self) -> object:
         try:
             with self.engine.connect() as connection:
-                return connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
+                return read_version(connection)
         except Exception:  # noqa: BLE001 - no table yet (before `flask db upgrade`): no version
             return None
 

@@ -8,8 +8,8 @@ query strings, the search's SQL, the facets and the page all walk this table, in
 order, so adding a filter is adding one entry.
 
 The SQL of an entry is told where it runs by :class:`At`: the alias of the table read and
-its response id column, whether a facet is checked one row at a time (a walk of the date
-index), and whether the table is PostgreSQL's narrow ``foi_search`` (published responses
+its response id column, whether a facet is checked one row at a time (by key, for each
+match SQLite ranks), and whether the table is PostgreSQL's narrow ``foi_search`` (published responses
 only; it has the ``published`` and ``outcome`` columns, nothing else of the response).
 """
 
@@ -136,7 +136,6 @@ class ChoiceFilter(Filter):
         the log's sets, which leave out what is not published)."""
         raise NotImplementedError
 
-
     def group(self, parsed, facets) -> dict | None:
         options = self.choices(facets)
         if not options:
@@ -176,7 +175,6 @@ class ColumnChoice(ChoiceFilter):
 
     def values_sql(self) -> str:
         return f"SELECT id, {self.column} FROM foi_response"
-
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine, bindparam, text
 
 from webapp.foi import records
+from webapp.foi.catalogue import read_version
 from webapp.foi.filters import At
 from webapp.foi.query import LogQuery
 from webapp.foi.records import Record, as_date
@@ -166,8 +167,7 @@ class SearchBackend:
         """(The content version's sets, the set the query matches, the query as it will
         be run.) Ranking costs time in proportion to what the words match, filters or
         not: past ``RELEVANCE_LIMIT``, newest first."""
-        version = connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
-        sets = log_sets(self.engine, version)
+        sets = log_sets(self.engine, read_version(connection))
         if not query.terms:
             return sets, sets.matching(query), query
         words = sets.words(query.terms, lambda term: self._word_ids(connection, term))

@@ -29,6 +29,7 @@ from pyroaring import BitMap
 from sqlalchemy import Engine
 
 from webapp.foi import filters
+from webapp.foi.catalogue import read_version
 
 MISSING = -1
 
@@ -200,10 +201,9 @@ def build(engine: Engine) -> tuple[object, LogSets]:
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        version = read_version(connection)  # the driver's cursor below is in the same transaction
         cursor = connection.connection.cursor()
         try:
-            cursor.execute("SELECT version FROM foi_state WHERE id = 1")
-            version = cursor.fetchone()[0]
             ordered = rows(cursor, ORDERED[engine.dialect.name].format(
                 columns="".join(f", {entry.column}" for entry in narrow)))
             values = {entry.name: rows(cursor, entry.values_sql()) for entry in choices if entry not in narrow}
