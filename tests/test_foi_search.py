@@ -6,6 +6,8 @@ cases skip and say why."""
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import make_app
 from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped, meta, write
@@ -279,6 +281,7 @@ def test_the_export_lists_what_the_pages_show(search_app, monkeypatch, tmp_path,
 def test_one_facet_counts_agree_with_the_matches_and_follow_imports(search_app):
     """A browse by one topic or one exemption takes its count from the facets (per
     content version): it must equal the responses listed, after an import too."""
+
     from webapp.foi.catalogue import facets
     from webapp.foi.samples import sample_documents
 
@@ -300,3 +303,50 @@ def test_one_facet_counts_agree_with_the_matches_and_follow_imports(search_app):
         publish(db.engine, documents)
     after = check()
     assert any(after[key] > count for key, count in before.items())
+
+
+WORDS = ["fictional", "request", "the", "lighthouse", "police", "cost", "vehicles", "no-such-word", "information"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_search_counts_and_pages_as_the_database_answers(search_app, data):
+    """Any words, filters, dates and page: the count and the page the sets give are the
+    database's own answer for the whole query, on both engines."""
+    from sqlalchemy import text
+
+    from webapp.foi.catalogue import facets
+    from webapp.foi.records import as_date
+    from webapp.foi.samples import sample_documents
+    from webapp.foi.vocabulary import OUTCOMES
+
+    with search_app.app_context():
+        if not getattr(search_app, "samples_published", False):
+            documents, _ = sample_documents(300)
+            publish(db.engine, documents)
+            search_app.samples_published = True
+        offered = facets(db.engine, ("test", id(search_app))).choices
+        with db.engine.connect() as connection:  # a range's ends on the days responses were published, too
+            days = sorted({as_date(day) for day in connection.execute(text("SELECT published FROM foi_response")).scalars()})
+    # A few of the query's parts at a time, so that most searches match something.
+    parts = data.draw(st.sets(st.sampled_from(["q", "outcomes", "topics", "exemptions", "from", "to"]), max_size=3))
+    some = lambda values, size: data.draw(  # noqa: E731
+        st.lists(st.sampled_from(sorted(values)), min_size=1, max_size=size, unique=True))
+    day = st.one_of(st.sampled_from(days), st.dates(dt.date(2018, 1, 1), dt.date(2026, 1, 1)))
+    criteria = {
+        "q": " ".join(some(WORDS, 2)) if "q" in parts else "",
+        "outcomes": tuple(some(OUTCOMES, 3)) if "outcomes" in parts else (),
+        "topics": tuple(some(offered["topic"], 3)) if "topics" in parts else (),
+        "exemptions": tuple(some(offered["exemption"], 3)) if "exemptions" in parts else (),
+        "published_from": data.draw(day) if "from" in parts else None,
+        "published_to": data.draw(day) if "to" in parts else None,
+    }
+    if criteria["published_from"] and criteria["published_to"]:  # the log refuses a range that ends before it starts
+        criteria["published_from"], criteria["published_to"] = sorted((criteria["published_from"], criteria["published_to"]))
+    order = data.draw(st.sampled_from(["newest", "oldest"]))
+    expected = database_answer(search_app, LogQuery(**criteria))
+    expected = expected if order == "newest" else expected[::-1]
+    page = data.draw(st.integers(1, 1 + len(expected) // 20))
+    found = search(search_app, sort=order, page=page, **criteria)
+    assert found.total == len(expected)
+    assert [hit.id for hit in found.hits] == expected[(page - 1) * 20:page * 20]
