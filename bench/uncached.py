@@ -10,18 +10,27 @@ given as a multiple of the ceiling's CPU per request, which holds on any machine
 Targets (CPU per request, compression included; milliseconds on the reference machine,
 whose ceiling costs ``REFERENCE_CEILING_MS``): scaled by this run's ceiling against the
 reference, so a slower machine gets a proportionally larger allowance.
+
+An anchor, another GOV.UK Frontend Flask app, can be measured in the same run beside
+the home and cookies pages: ``BENCH_ANCHOR`` names a command that serves it in the
+foreground on loopback at the port given as its one argument, under gunicorn (stopped
+with SIGTERM); ``BENCH_ANCHOR_PAGES`` its pages as ``label=path`` pairs, comma
+separated (``home=/,cookies=/cookies`` unless set). Each anchor page gets the same
+warm-up and the same wrk run, and is printed as a multiple of the ceiling and of ours.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from urllib.parse import urlsplit
 
 from bench.feedback import server_cpu_by_process, server_cpu_seconds, server_workers
-from bench.harness import BIN, ROOT, SERVER, bench_env, capture, ceiling, gunicorn
+from bench.harness import BIN, ROOT, SERVER, bench_env, capture, ceiling, free_port, gunicorn, wait_for
 
 # The ceiling's CPU per request under the shipped gunicorn configuration (gevent) on
 # the 2-core machine kind the targets are set for, measured 2026-11-30.
@@ -84,6 +93,31 @@ def cpu_per_request(url: str, seconds: int) -> tuple[float, str]:
     return used * 1000 / max(requests, 1), errors
 
 
+def anchor_pages() -> dict[str, str]:
+    """The anchor's pages by the label of ours they stand beside (``BENCH_ANCHOR_PAGES``)."""
+    pairs = os.environ.get("BENCH_ANCHOR_PAGES", "home=/,cookies=/cookies")
+    return dict(pair.strip().split("=", 1) for pair in pairs.split(",") if pair.strip())
+
+
+@contextlib.contextmanager
+def anchor():
+    """The anchor served by ``BENCH_ANCHOR`` on a free port (its address), or None."""
+    command = os.environ.get("BENCH_ANCHOR")
+    if not command:
+        yield None
+        return
+    port = free_port()
+    process = subprocess.Popen([*shlex.split(command), str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/", timeout=60)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def run(seconds: int = 20) -> bool:
     env = bench_env(PAGE_CACHE_ENTRIES="0")
     for command in (["db", "upgrade"], ["foi", "import"]):
@@ -93,7 +127,11 @@ def run(seconds: int = 20) -> bool:
     print(f"Pages on a miss (PAGE_CACHE_ENTRIES=0), {SERVER}, wrk -t2 -c16 {per_page} s each, "
           "CPU per request of the server processes")
     met = True
-    with gunicorn("webapp:create_app()", env) as base:
+    pages = anchor_pages()
+    with gunicorn("webapp:create_app()", env) as base, anchor() as anchor_base:
+        if anchor_base is None:
+            print("  (no anchor: set BENCH_ANCHOR to a command serving another app at the port it is given, "
+                  "to measure it beside the home and cookies pages)")
         for label, path, target_ms in PAGES:
             url = base + path
             stored = capture(url)
@@ -109,6 +147,13 @@ def run(seconds: int = 20) -> bool:
                   f"({ceiling_ms:.2f} ms)   target ≤ {target_ms / REFERENCE_CEILING_MS:4.1f} × "
                   f"({target_ms:.0f} ms on the reference machine)   {'ok' if ok else 'MISSED'}"
                   f"{'   ' + errors if errors else ''}")
+            if anchor_base is not None and label in pages:
+                anchor_url = anchor_base + pages[label]
+                warm_up(anchor_url)
+                anchor_ms, anchor_errors = cpu_per_request(anchor_url, per_page)
+                print(f"  {'':<9} {'anchor ' + pages[label]:<24} {anchor_ms:6.2f} ms = "
+                      f"{anchor_ms / ceiling_ms:5.1f} × the ceiling; ours costs "
+                      f"{page_ms / anchor_ms:.2f} × the anchor's{'   ' + anchor_errors if anchor_errors else ''}")
     print(f"  load average now {os.getloadavg()[0]:.1f}")
     return met
 
