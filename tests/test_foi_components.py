@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import make_app
 from tests.foi_fixtures import SHIPPED_REFERENCE, copy_content, load_shipped, meta, write
@@ -94,6 +96,7 @@ def test_pages_are_the_bytes_the_macros_give(tmp_path, monkeypatch):
     reused = [client.get(path) for path in LOG_STATES for _ in range(2)]  # stored, then from the store
     monkeypatch.setattr(components, "component",
                         lambda kind, params: govuk.render(kind, params))
+    app.jinja_env.forget_fragments()
     direct = [client.get(path) for path in LOG_STATES for _ in range(2)]
     assert [r.status_code for r in reused] == [200] * len(reused)
     for path, ours, theirs in zip([p for p in LOG_STATES for _ in range(2)], reused, direct, strict=True):
@@ -120,3 +123,68 @@ def test_a_new_import_reaches_the_filter_panel(tmp_path):
         import_path(db.engine, folder)
     app.extensions["foi.content_version"].expire()
     assert set(topics()) == {*before, "lighthouses"}
+
+
+# --- typed values: written into a blank rendering, never kept ---------------------------
+
+TYPED = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+
+
+def search_box(value: str) -> dict:
+    return {"label": {"text": "Search", "classes": "govuk-label--m"}, "id": "q", "name": "q", "type": "search",
+            "value": value, "spellcheck": False, "autocomplete": "off", "classes": "app-search__input"}
+
+
+def date_input(day: str, month: str, year: str, error=None) -> dict:
+    return {"id": "published-from", "namePrefix": "published-from", "errorMessage": error,
+            "fieldset": {"legend": {"text": "Published from", "classes": "govuk-fieldset__legend--s"}},
+            "items": [{"name": name, "label": name.title(), "value": value, "inputmode": "numeric",
+                       "classes": "govuk-input--width-2" + (" govuk-input--error" if error else "")}
+                      for name, value in (("day", day), ("month", month), ("year", year))]}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=TYPED)
+def test_a_search_box_is_the_macros_html_whatever_was_typed(app, rendering, value):
+    params = search_box(value)
+    assert str(components.component("input", params)) == str(govuk.render("input", params))
+    assert [key[2] for key in app.jinja_env.fragments if key[:2] == ("component", "input")] == [
+        govuk.frozen(search_box(""))]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(day=TYPED, month=TYPED, year=TYPED, error=st.sampled_from([None, {"text": "Enter a real date"}]))
+def test_a_date_input_is_the_macros_html_whatever_was_typed(app, rendering, day, month, year, error):
+    params = date_input(day, month, year, error)
+    assert str(components.component("date-input", params)) == str(govuk.render("date-input", params))
+    blank = {govuk.frozen(date_input("", "", "", shown)) for shown in (None, {"text": "Enter a real date"})}
+    assert {key[2] for key in app.jinja_env.fragments if key[:2] == ("component", "date-input")} <= blank
+
+
+def test_what_someone_typed_in_the_log_is_never_kept(tmp_path):
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
+    load_shipped(app)
+    client = app.test_client()
+    page = client.get("/foi?q=quillwort+marram&published-from-day=7x&published-from-month=11"
+                      "&published-from-year=1987&published-to-year=2999").get_data(as_text=True)
+    assert 'value="quillwort marram"' in page and 'value="7x"' in page and 'value="2999"' in page
+    kept = " ".join(str(value) for value in app.jinja_env.fragments.values() if value)
+    for typed in ("quillwort", 'value="7x"', 'value="1987"', 'value="2999"'):
+        assert typed not in kept
+
+
+def test_a_filter_group_is_kept_once_per_choice_whatever_else_is_chosen(tmp_path):
+    """A search ticking a topic draws the topic group; the other groups come from the store."""
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
+    load_shipped(app)
+    client = app.test_client()
+    for address in ["/foi?topic=drones", "/foi?topic=drones&outcome=refused", "/foi?q=police&topic=drones",
+                    "/foi?outcome=refused"]:
+        assert client.get(address).status_code == 200
+    groups = [key for key in app.jinja_env.fragments if key[0] == "filter group"]
+    by_field: dict[str, list] = {}
+    for key in groups:
+        by_field.setdefault(key[2], []).append(key[3])
+    assert sorted(by_field["topic"]) == sorted([govuk.frozen(["drones"]), govuk.frozen([])])
+    assert sorted(by_field["outcome"]) == sorted([govuk.frozen(["refused"]), govuk.frozen([])])
+    assert "published-from" not in by_field  # shows what was typed: never kept whole

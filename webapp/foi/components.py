@@ -11,9 +11,11 @@ repeat across pages (not, say, a response's own summary list).
 
 Checkboxes are kept *unticked*: the ticks are put into the stored HTML afterwards
 (``" checked"`` after the item's ``value``, exactly where the macro writes it), so every
-selection of one group shares one rendering. When the macro's output does not hold the
-item where expected, the group is rendered in full, so the page never differs from the
-macro's.
+selection of one group shares one rendering. Text inputs and date inputs are kept
+*blank*: what was typed is written into each field's ``value=""``, escaped as the macro
+escapes it, so nothing a visitor typed is ever kept and every search shares one search
+box. When the macro's output does not hold the item or field where expected, the
+component is rendered in full, so the page never differs from the macro's.
 """
 
 from __future__ import annotations
@@ -37,9 +39,49 @@ def checkboxes(params: dict) -> Markup:
     return Markup(html)
 
 
+def filled(kind: str, params: dict, typed: dict[str, str]) -> Markup:
+    """The component kept with its fields blank (``typed``: field name → value, each
+    field an item of ``params`` whose value is blanked by ``blank``), then each value
+    written into its field's ``value=""``. A value that breaks a line (``\r``, ``\u2028``
+    ...) is rendered in full: a macro that indents a field's HTML indents inside it."""
+    if any(value.splitlines() not in ([], [value]) for value in typed.values()):
+        return components.render(kind, params)
+    html = str(components.kept(kind, blank(kind, params)))
+    for name, value in typed.items():
+        if not value:
+            continue
+        start = html.find(f' name="{escape(name)}"')
+        end = html.find(">", start)
+        tag = html[start:end]
+        if start < 0 or html.count(f' name="{escape(name)}"') != 1 or tag.count(' value=""') != 1:
+            return components.render(kind, params)
+        html = html[:start] + tag.replace(' value=""', f' value="{escape(value)}"') + html[end:]
+    return Markup(html)
+
+
+def blank(kind: str, params: dict) -> dict:
+    if kind == "input":
+        return {**params, "value": ""}
+    return {**params, "items": [{**item, "value": ""} for item in params["items"]]}
+
+
+def typed_values(kind: str, params: dict) -> dict[str, str] | None:
+    """The values typed into an input's or a date input's fields, by field name (None:
+    another kind of component, or a value that is not plain text)."""
+    if kind == "input" and isinstance(params.get("value", ""), str):
+        return {params["name"]: params.get("value", "")}
+    if kind == "date-input" and all(isinstance(item.get("value", ""), str) for item in params["items"]):
+        prefix = f'{params["namePrefix"]}-' if params.get("namePrefix") else ""
+        return {prefix + item["name"]: item.get("value", "") for item in params["items"]}
+    return None
+
+
 def component(kind: str, params: dict) -> Markup:
     """The component ``kind`` (a Design System component's name) for ``params``: what
     its GOV.UK macro returns."""
     if kind == "checkboxes":
         return checkboxes(params)
+    typed = typed_values(kind, params)
+    if typed is not None:
+        return filled(kind, params, typed)
     return components.kept(kind, params)

@@ -72,6 +72,8 @@ class Reader:
 class Filter:
     """The parts every entry has; the kinds below fill them in."""
 
+    # Whether the form field shows what was typed (not only what was chosen from a list).
+    shows_typed = False
     name: str  # the query parameter, and the id of the form field
     field: str  # the LogQuery field
     empty: object = ()
@@ -238,6 +240,7 @@ def read_date(day: str, month: str, year: str, label: str) -> tuple[dt.date | No
 class DateFilter(Filter):
     """A date typed as day, month and year, compared with a date column."""
 
+    shows_typed = True
     name: str
     field: str
     legend: object

@@ -18,7 +18,7 @@ from flask import current_app, url_for
 from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
-from webapp.components import frozen
+from webapp.components import frozen, render
 from webapp.extensions import db
 from webapp.foi import components, filters, records
 from webapp.foi import search as search_module
@@ -131,23 +131,37 @@ def log_page(args) -> LogPage:
 
 
 def filter_groups(parsed: ParsedQuery, available: Facets, version: object) -> tuple[dict, ...]:
-    """The filter panel's groups, each with its component's ``html``: worked out once
-    per (content version, locale, what was typed in the filters and its errors), then
-    reused (a shared, read-only value, in the app's bounded fragment store).
-    ``available`` are the facets of content ``version``."""
-    typed = {entry.name: parsed.form[entry.name] for entry in filters.FILTERS}
-    errors = [error for error in parsed.errors if error["field"] in typed]
-    key = ("filter groups", version, frozen(typed), frozen(errors))
-    return current_app.jinja_env.keep_fragment(key, lambda: _filter_groups(parsed, available))
-
-
-def _filter_groups(parsed: ParsedQuery, available: Facets) -> tuple[dict, ...]:
+    """The filter panel's groups, each with its component's ``html``. A group depends
+    only on its own field: what was chosen in it, its error, and the choices of content
+    ``version`` (``available``). So a group of choices is worked out once per (content
+    version, locale, field, what was chosen and its error), then reused (a shared,
+    read-only value in the app's bounded fragment store): a search that ticks a topic
+    draws the topic group again, not the outcomes. A group that shows what was typed
+    (a date) is never kept whole; its component is kept blank (components.py)."""
     groups = []
     for entry in filters.FILTERS:
-        group = entry.group(parsed, available)
+        if entry.shows_typed:
+            group = _filter_group(entry, parsed, available)
+        else:
+            key = ("filter group", version, entry.name, frozen(parsed.form[entry.name]),
+                   frozen(parsed.field_error(entry.name)))
+            group = current_app.jinja_env.keep_fragment(key, lambda entry=entry: _filter_group(entry, parsed, available))
         if group:
-            groups.append({**group, "html": components.component(group["kind"], group["params"])})
+            groups.append(group)
     return tuple(groups)
+
+
+def _filter_group(entry: filters.Filter, parsed: ParsedQuery, available: Facets) -> dict | None:
+    """The group with its ``html``: its component, folded into a details component when
+    the group has ``details``. Rendered here, not kept again on its own: the group is
+    what is kept."""
+    group = entry.group(parsed, available)
+    if not group:
+        return None
+    html = components.component(group["kind"], group["params"])
+    if group["details"]:
+        html = render("details", {**group["details"], "html": html})
+    return {**group, "html": html}
 
 
 def _log_title(query: LogQuery, results: SearchPage | None) -> str:
