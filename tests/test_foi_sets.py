@@ -6,6 +6,8 @@ own answer on both engines; these check the sets' edges directly."""
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from webapp.foi.query import LogQuery
 from webapp.foi.sets import LogSets
@@ -33,6 +35,17 @@ def test_positions_follow_the_date_order_and_leave_out_what_is_not_published(set
     assert [sets.position(i) for i in (7, 5, 3, 9, 2)] == [0, 1, 2, 3, 4]
     assert sets.position(4) == sets.position(100) == sets.position(-1) == -1
     assert ids(sets, sets.positions([2, 4, 7, 1000])) == [7, 2]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.integers(min_value=-3, max_value=14), max_size=40))
+def test_the_positions_of_any_ids_are_those_of_the_published_ones(response_ids):
+    """Whatever the database gives (ids not published, unknown, repeated, in any
+    order), the set holds the positions of the published ones, and nothing else."""
+    sets = LogSets(ORDERED, VALUES)
+    published = {response_id for response_id, _ in ORDERED}
+    assert set(sets.positions(response_ids)) == {sets.position(i) for i in response_ids if i in published}
+    assert set(sets.positions(iter(response_ids))) == set(sets.positions(response_ids))
 
 
 def test_each_filter_value_is_a_set_and_values_of_one_filter_are_any_of(sets):
