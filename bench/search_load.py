@@ -42,8 +42,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from bench.feedback import server_cpu_seconds
 from bench.foi import COUNT, pathological, published
-from bench.harness import ROOT, SERVER, bench_env, capture, ceiling, gunicorn, wrk
-from bench.uncached import REFERENCE_CEILING_MS, cpu_per_request
+from bench.harness import ROOT, SERVER, bench_env, capture, ceiling, gunicorn
+from bench.uncached import REFERENCE_CEILING_MS, cpu_per_request, warm_up
 
 ADDRESSES = 6_000  # distinct searches; more than a run asks for at these speeds
 CONNECTIONS = 4  # concurrent clients (two per worker), one wrk thread each
@@ -264,9 +264,11 @@ def alone(database_url: str, addresses: list[str], repeats: int = 3) -> dict[str
 
 def serve_and_walk(label: str, env: dict[str, str], addresses: list[str], seconds: int) -> Load:
     with gunicorn("bench.search_load:instrumented_app()", env) as base:
-        # Each worker's first requests build the filter lists: warm up on addresses
-        # outside the list walked, not measured.
-        wrk(base + "/foi?q=warm+up", 2, threads=1, connections=CONNECTIONS)
+        # Each worker's first search builds the filter lists and the content version's
+        # sets: warm up on an address outside the list walked, until each worker's own
+        # CPU time shows it has served it (four kept-alive connections may all land on
+        # one worker), not measured.
+        warm_up(base + "/foi?q=warm+up")
         netloc = urlsplit(base).netloc
         cpu_before = server_cpu_seconds(netloc)
         load = walk(base, addresses, seconds)
