@@ -42,8 +42,9 @@ def checkboxes(params: dict) -> Markup:
 def filled(kind: str, params: dict, typed: dict[str, str]) -> Markup:
     """The component kept with its fields blank (``typed``: field name → value, each
     field an item of ``params`` whose value is blanked by ``blank``), then each value
-    written into its field's ``value=""``. A value that breaks a line (``\r``, ``\u2028``
-    ...) is rendered in full: a macro that indents a field's HTML indents inside it."""
+    written into its field's ``value=""``. A value that breaks a line (a carriage
+    return, a line separator...) is rendered in full: a macro that indents a field's
+    HTML indents inside it."""
     if any(value.splitlines() not in ([], [value]) for value in typed.values()):
         return components.render(kind, params)
     html = str(components.kept(kind, blank(kind, params)))
