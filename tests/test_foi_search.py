@@ -350,3 +350,64 @@ def test_any_search_counts_and_pages_as_the_database_answers(search_app, data):
     found = search(search_app, sort=order, page=page, **criteria)
     assert found.total == len(expected)
     assert [hit.id for hit in found.hits] == expected[(page - 1) * 20:page * 20]
+
+
+@pytest.mark.parametrize("ask", ["search", "all_ids"])
+def test_a_first_search_needs_one_pooled_connection_not_two(search_app, monkeypatch, ask):
+    """The version's sets are built through a connection of their own, and every search
+    of the version waits for that build: a search holding a connection meanwhile would,
+    in a burst of first searches after an import, leave the build none (seen under load:
+    every connection held, the build timed out after 30 s). With a pool of one, a first
+    search still answers."""
+    from sqlalchemy import create_engine
+
+    from webapp.foi import sets
+
+    with search_app.app_context():
+        url = db.engine.url
+    engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=2)
+    monkeypatch.setattr(sets, "_cache", {})  # not built yet in this process
+    try:
+        backend = backend_for(engine)
+        if ask == "search":
+            assert backend.search(LogQuery(q="lighthouse")).total == 2
+        else:
+            assert len(backend.all_ids(LogQuery(q="lighthouse"))) == 2
+        assert sets._cache  # built, and kept
+    finally:
+        engine.dispose()
+
+
+def test_the_facets_of_a_version_are_read_once_however_many_ask_at_once(search_app, monkeypatch):
+    """After an import every request asks for the new version's choices: one reads
+    them, the others wait for it rather than each reading the same rows again."""
+    import threading
+
+    from sqlalchemy import event
+
+    from webapp.foi import catalogue
+
+    with search_app.app_context():
+        engine = db.engine
+    monkeypatch.setattr(catalogue, "_cache", {})
+    reads = []
+    listener = lambda *args: reads.append(1) if "f JOIN foi_response r ON r.id = f.response_id" in args[2] else None  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        start = threading.Barrier(6)
+        found = []
+
+        def ask():
+            start.wait()
+            found.append(catalogue.facets(engine, "a new version"))
+
+        threads = [threading.Thread(target=ask) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(found) == 6 and all(result is found[0] for result in found)
+    linked = [entry for entry in catalogue.filters.FILTERS if isinstance(entry, catalogue.filters.LinkedChoice)]
+    assert len(reads) == len(linked)  # one read of each filter's choices

@@ -92,21 +92,28 @@ def current_facets() -> Facets:
 
 
 def facets(engine: Engine, version: object) -> Facets:
+    """The choices on offer for content ``version``, read once per process and version.
+    One build at a time: after an import, the first requests wait for it rather than
+    each reading the same rows again (callers hold no pooled connection while waiting:
+    the build takes one of its own)."""
     # By address, not id(engine): a new engine may reuse a dropped one's id (in tests).
     key = (str(engine.url), version)
     cached = _cache.get(key)
     if cached is not None:
         return cached
-    result = Facets()
-    with engine.connect() as connection:
-        for entry in filters.FILTERS:
-            if not isinstance(entry, filters.LinkedChoice):
-                continue
-            rows = connection.execute(text(entry.facet_sql()), {"yes": True}).all()
-            if entry.sort_key:
-                rows = sorted(rows, key=lambda row: entry.sort_key(row[0]))
-            result.choices[entry.name] = dict(rows)
     with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            return cached
+        result = Facets()
+        with engine.connect() as connection:
+            for entry in filters.FILTERS:
+                if not isinstance(entry, filters.LinkedChoice):
+                    continue
+                rows = connection.execute(text(entry.facet_sql()), {"yes": True}).all()
+                if entry.sort_key:
+                    rows = sorted(rows, key=lambda row: entry.sort_key(row[0]))
+                result.choices[entry.name] = dict(rows)
         if len(_cache) > 8:
             _cache.clear()
         _cache[key] = result

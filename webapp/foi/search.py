@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -28,7 +29,7 @@ from webapp.foi.catalogue import read_version
 from webapp.foi.filters import At
 from webapp.foi.query import LogQuery
 from webapp.foi.records import Record, as_date
-from webapp.foi.sets import log_sets
+from webapp.foi.sets import LogSets, kept_sets, log_sets
 from webapp.foi.snippet import SCAN_CHARS, snippet
 
 PER_PAGE = 20
@@ -130,18 +131,20 @@ class SearchBackend:
 
     def search(self, query: LogQuery, per_page: int = PER_PAGE, page: int | None = None) -> SearchPage:
         page = query.page if page is None else page
+        return self._with_sets(lambda connection, sets: self._page(connection, sets, query, per_page, page))
+
+    def _page(self, connection, sets: LogSets, query: LogQuery, per_page: int, page: int) -> SearchPage:
         asked = query.effective_sort
         offset = (page - 1) * per_page
-        with self.engine.connect() as connection:
-            sets, found, query = self._matches(connection, query)
-            total = len(found)
-            if offset >= total:
-                ids = []
-            elif query.effective_sort == "relevance":
-                ids = self._ranked_ids(connection, query, per_page, offset)
-            else:
-                ids = sets.page(found, offset, per_page, oldest=query.effective_sort == "oldest")
-            rows = self._text_rows(connection, query, ids) if query.terms else self._rows(connection, ids)
+        found, query = self._matches(connection, sets, query)
+        total = len(found)
+        if offset >= total:
+            ids = []
+        elif query.effective_sort == "relevance":
+            ids = self._ranked_ids(connection, query, per_page, offset)
+        else:
+            ids = sets.page(found, offset, per_page, oldest=query.effective_sort == "oldest")
+        rows = self._text_rows(connection, query, ids) if query.terms else self._rows(connection, ids)
         hits = [
             Hit(
                 id=row.id, reference=row.reference, title=_strip(row.title_marked),
@@ -157,23 +160,36 @@ class SearchBackend:
 
     def all_ids(self, query: LogQuery) -> list[int]:
         """Every matching id in the query's order (the CSV export)."""
-        with self.engine.connect() as connection:
-            sets, found, query = self._matches(connection, query)
-            if query.effective_sort == "relevance" and found:
-                return self._ranked_ids(connection, query, len(found), 0)
-            return sets.in_order(found, oldest=query.effective_sort == "oldest")
+        def ids(connection, sets: LogSets) -> list[int]:
+            found, ranked = self._matches(connection, sets, query)
+            if ranked.effective_sort == "relevance" and found:
+                return self._ranked_ids(connection, ranked, len(found), 0)
+            return sets.in_order(found, oldest=ranked.effective_sort == "oldest")
+        return self._with_sets(ids)
 
-    def _matches(self, connection, query: LogQuery):
-        """(The content version's sets, the set the query matches, the query as it will
-        be run.) Ranking costs time in proportion to what the words match, filters or
-        not: past ``RELEVANCE_LIMIT``, newest first."""
-        sets = log_sets(self.engine, read_version(connection))
+    def _with_sets(self, work: Callable):
+        """``work(connection, sets)`` with the content version's sets. When this process
+        has not built them yet, the connection goes back to the pool before they are
+        built (or their build is waited for): the build needs one of its own."""
+        with self.engine.connect() as connection:
+            version = read_version(connection)
+            sets = kept_sets(self.engine, version)
+            if sets is not None:
+                return work(connection, sets)
+        sets = log_sets(self.engine, version)
+        with self.engine.connect() as connection:
+            return work(connection, sets)
+
+    def _matches(self, connection, sets: LogSets, query: LogQuery):
+        """(The set the query matches, the query as it will be run.) Ranking costs time
+        in proportion to what the words match, filters or not: past
+        ``RELEVANCE_LIMIT``, newest first."""
         if not query.terms:
-            return sets, sets.matching(query), query
+            return sets.matching(query), query
         words = sets.words(query.terms, lambda term: self._word_ids(connection, term))
         if query.effective_sort == "relevance" and len(words) > RELEVANCE_LIMIT:
             query = query.but(sort="newest")
-        return sets, sets.matching(query, words), query
+        return sets.matching(query, words), query
 
     COLUMNS = "r.id, r.reference, r.published, r.updated, r.outcome, r.regime"
 

@@ -173,8 +173,18 @@ _cache: dict = {}
 _cache_lock = threading.Lock()
 
 
+def kept_sets(engine: Engine, version: object) -> LogSets | None:
+    """The version's sets if this process has built them (None: not yet)."""
+    return _cache.get((str(engine.url), version))
+
+
 def log_sets(engine: Engine, version: object) -> LogSets:
-    """The version's sets, built on first use in this process (a few versions kept)."""
+    """The version's sets, built on first use in this process (a few versions kept).
+
+    The build reads through a connection of its own from the engine's pool, and
+    everyone else asking for the version waits for it: call this holding no pooled
+    connection, or a burst of first searches after an import would hold every
+    connection while waiting, and the build could never have one."""
     key = (str(engine.url), version)
     found = _cache.get(key)
     if found is not None:
