@@ -19,7 +19,6 @@ from typing import Any
 from babel import support
 from babel.core import Locale
 from flask import current_app
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import RadioField, StringField, TextAreaField
@@ -27,6 +26,7 @@ from wtforms.i18n import messages_path
 from wtforms.validators import Length
 
 from webapp import components
+from webapp.i18n import current_locale
 
 
 def merged(*layers: dict) -> dict:
@@ -128,10 +128,10 @@ class WTFormsTranslations:
     """What WTForms asks for its messages, in the request's language."""
 
     def gettext(self, string: str) -> str:
-        return wtforms_catalogue(get_locale()).ugettext(string)
+        return wtforms_catalogue(current_locale()).ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return wtforms_catalogue(get_locale()).ungettext(singular, plural, n)
+        return wtforms_catalogue(current_locale()).ungettext(singular, plural, n)
 
 
 WTFORMS_TRANSLATIONS = WTFormsTranslations()

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date
-from flask import Flask, g
+from flask import Flask
+from flask.globals import _cv_app
 from flask_babel import Babel, _get_current_context, get_locale, get_translations, gettext
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -36,6 +37,22 @@ def locale_named(name: str) -> Locale:
     return Locale.parse(name)
 
 
+def _babel_slot():
+    """Flask-Babel 4.0's per-request slot (``g._flask_babel``, pinned), read from the
+    app context's own variable: each look-up through the ``g`` proxy costs a
+    microsecond or two, and a page asks dozens of times."""
+    context = _cv_app.get(None)
+    return None if context is None else getattr(context.g, "_flask_babel", None)
+
+
+def current_locale() -> Locale | None:
+    """``flask_babel.get_locale()``, read straight from Flask-Babel's slot once it has
+    worked the locale out for this request (0.5 µs, against 6 µs through its three
+    look-ups of ``g``). ``force_locale()`` sets and restores the same slot."""
+    found = getattr(_babel_slot(), "babel_locale", None)
+    return found if found is not None else get_locale()
+
+
 def translations():
     """This request's catalogue, for the templates' ``_()`` and ``{% trans %}``.
 
@@ -44,11 +61,8 @@ def translations():
     kept in Flask-Babel's own per-request slot, ``babel_translations`` (4.0's context,
     pinned), which ``force_locale()`` and ``refresh()`` reset when the locale changes
     (tests/test_translation.py checks a forced locale still reaches the templates).
-    Once kept, it is read from ``g`` unwrapped: each look-up through the ``g`` proxy
-    costs a microsecond or two.
     """
-    request_globals = g._get_current_object() if g else None
-    found = getattr(getattr(request_globals, "_flask_babel", None), "babel_translations", None)
+    found = getattr(_babel_slot(), "babel_translations", None)
     if found is not None:
         return found
     context = _get_current_context()
@@ -76,7 +90,7 @@ def template_gettext(context: Context, string: str, **variables) -> str:
 def govuk_date(value: date | None) -> str:
     """Every page's dates, GOV.UK style: 29 November 2026 (nothing for no date), with
     the month named in the visitor's language."""
-    return localised_date(value, str(get_locale())) if value else ""
+    return localised_date(value, str(current_locale())) if value else ""
 
 
 @lru_cache(maxsize=4096)

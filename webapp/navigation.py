@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import get_locale
+
+from webapp.i18n import current_locale
 
 Target = str | Callable[[], str]
 
@@ -51,7 +52,7 @@ class Links:
         self.resolved.clear()
 
     def resolved_for(self, script_root: str) -> tuple[list[tuple[str, str, bool]], list[dict]]:
-        key = (script_root, get_locale())
+        key = (script_root, current_locale())
         found = self.resolved.get(key)
         if found is None:
             if len(self.resolved) >= MAX_RESOLVED:

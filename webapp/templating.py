@@ -21,16 +21,16 @@ import threading
 from collections import ChainMap
 from collections.abc import Callable
 
-from flask import Flask, has_request_context, request
+from flask import Flask
+from flask.globals import _cv_request
 from flask.templating import Environment as FlaskEnvironment
-from flask_babel import get_locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, StrictUndefined, nodes
 from jinja2.ext import Extension
 from jinja2.runtime import Undefined as LenientUndefined
 from jinja2.utils import missing
 
 from webapp import assets, config
-from webapp.i18n import DEFAULT_LOCALE, file_size, govuk_date
+from webapp.i18n import DEFAULT_LOCALE, current_locale, file_size, govuk_date
 
 NO_CALLER = "No caller defined"  # Jinja's hint for a macro's missing caller
 
@@ -122,9 +122,10 @@ class FragmentCache(Extension):
         adding = threading.Lock()  # reads take no lock; adding and dropping do
 
         def keep_fragment(key: tuple, render: Callable[[], str]) -> str:
-            if environment.auto_reload or not has_request_context():  # no mount point to key by
+            context = _cv_request.get(None)  # the request, without the proxy's look-ups
+            if environment.auto_reload or context is None:  # no mount point to key by
                 return render()
-            key = (*key, get_locale(), request.script_root)
+            key = (*key, current_locale(), context.request.script_root)
             found = fragments.get(key)
             if found is None:
                 found = render()
@@ -165,7 +166,7 @@ GLOBALS = {
 
 def html_lang() -> dict:
     """``htmlLang`` for the page template: the language this request is served in."""
-    locale = get_locale()
+    locale = current_locale()
     return {"htmlLang": str(locale).replace("_", "-") if locale else DEFAULT_LOCALE}
 
 
