@@ -35,7 +35,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -175,6 +177,7 @@ class Load:
     not_ok: dict[int, int]  # status -> count, every status but 200
     slowest: list[tuple[float, int, str]]  # (ms, status, address)
     distinct: int
+    split: str = "unknown"  # the clients' connections per worker, half-way through
 
     @property
     def count(self) -> int:
@@ -265,6 +268,21 @@ def alone(database_url: str, addresses: list[str], repeats: int = 3) -> dict[str
     return found
 
 
+def connections_per_worker(netloc: str) -> str:
+    """The established connections each worker holds, largest first ("2 + 2"). The
+    kernel gives a burst of new connections to whichever worker accepts first, and a
+    gevent worker accepts all that are waiting: four clients connecting at once may all
+    land on one worker, which then serves them alone on one core."""
+    port = netloc.rsplit(":", 1)[1]
+    if not shutil.which("ss"):
+        return "unknown (no ss)"
+    listing = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                             capture_output=True, text=True).stdout
+    counts = sorted(Counter(re.findall(r"pid=(\d+)", listing)).values(), reverse=True)
+    counts += [0] * (2 - len(counts))
+    return " + ".join(str(count) for count in counts)
+
+
 def serve_and_walk(label: str, env: dict[str, str], addresses: list[str], seconds: int) -> Load:
     with gunicorn("bench.search_load:instrumented_app()", env) as base:
         # Each worker's first search builds the filter lists and the content version's
@@ -273,8 +291,13 @@ def serve_and_walk(label: str, env: dict[str, str], addresses: list[str], second
         # one worker), not measured.
         warm_up(base + "/foi?q=warm+up")
         netloc = urlsplit(base).netloc
+        split: list[str] = []
+        sampler = threading.Timer(seconds / 2, lambda: split.append(connections_per_worker(netloc)))
+        sampler.start()
         cpu_before = server_cpu_seconds(netloc)
         load = walk(base, addresses, seconds)
+        sampler.join()
+        load.split = split[0] if split else load.split
         load.cpu_ms = (server_cpu_seconds(netloc) - cpu_before) * 1000 / max(load.count, 1)
         stored = capture(base + load.slowest[-1][2])
     # The ceiling replaying one of those pages: the same server's CPU per request on
@@ -299,6 +322,7 @@ def report(label: str, load: Load, alone_figures: dict[str, tuple[float, float, 
     print(f"  {'':<11} gunicorn's CPU {load.cpu_ms:.1f} ms per response = {load.cpu_ms / ceiling_ms:.0f} × "
           f"the ceiling's {ceiling_ms:.2f} ms (a database server's own not counted); "
           f"load average now {os.getloadavg()[0]:.1f}")
+    print(f"  {'':<11} the clients' connections per worker half-way: {load.split}")
     print(f"  {'':<11} {load.count:,} responses for {load.distinct:,} distinct addresses; page cache hits "
           f"{load.hits:,} = {load.hits / max(load.count, 1):.1%}; responses other than 200: {errors}")
     print(f"  {'':<11} the {SLOWEST} slowest addresses: under load; then alone, the page cache off, "
