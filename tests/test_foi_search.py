@@ -366,14 +366,14 @@ def test_a_first_search_needs_one_pooled_connection_not_two(search_app, monkeypa
     with search_app.app_context():
         url = db.engine.url
     engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=2)
-    monkeypatch.setattr(sets, "_cache", {})  # not built yet in this process
+    monkeypatch.setattr(sets.KEPT, "values", {})  # not built yet in this process
     try:
         backend = backend_for(engine)
         if ask == "search":
             assert backend.search(LogQuery(q="lighthouse")).total == 2
         else:
             assert len(backend.all_ids(LogQuery(q="lighthouse"))) == 2
-        assert sets._cache  # built, and kept
+        assert sets.KEPT.values  # built, and kept
     finally:
         engine.dispose()
 
@@ -389,7 +389,7 @@ def test_the_facets_of_a_version_are_read_once_however_many_ask_at_once(search_a
 
     with search_app.app_context():
         engine = db.engine
-    monkeypatch.setattr(catalogue, "_cache", {})
+    monkeypatch.setattr(catalogue.FACETS, "values", {})
     reads = []
     listener = lambda *args: reads.append(1) if "f JOIN foi_response r ON r.id = f.response_id" in args[2] else None  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)

@@ -78,8 +78,40 @@ class Facets:
         return self.choices.get("exemption", {})
 
 
-_cache: dict = {}
-_cache_lock = threading.Lock()
+class PerVersion:
+    """Values worked out once per (database, content version) in this process, at most
+    ``limit`` kept (all dropped once there are more). One build at a time: after an
+    import, the first requests wait for it rather than each repeating it. Ask holding no
+    pooled connection: a build takes one of its own, and requests holding every
+    connection while they wait would leave it none."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.values: dict = {}
+        self._lock = threading.Lock()
+
+    def kept(self, engine: Engine, version: object):
+        """The version's value if this process has worked it out (None: not yet)."""
+        return self.values.get((str(engine.url), version))
+
+    def get(self, engine: Engine, version: object, build: Callable[[], tuple[object, object]]):
+        """The version's value; ``build()`` gives (the version it was read at, the value),
+        and the value is kept under that version."""
+        found = self.kept(engine, version)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self.kept(engine, version)
+            if found is None:
+                built, found = build()
+                if len(self.values) >= self.limit:
+                    self.values.clear()
+                # By address, not id(engine): a new engine may reuse a dropped one's id (in tests).
+                self.values[(str(engine.url), built)] = found
+        return found
+
+
+FACETS = PerVersion(limit=9)
 
 
 def content_version() -> object:
@@ -92,19 +124,9 @@ def current_facets() -> Facets:
 
 
 def facets(engine: Engine, version: object) -> Facets:
-    """The choices on offer for content ``version``, read once per process and version.
-    One build at a time: after an import, the first requests wait for it rather than
-    each reading the same rows again (callers hold no pooled connection while waiting:
-    the build takes one of its own)."""
-    # By address, not id(engine): a new engine may reuse a dropped one's id (in tests).
-    key = (str(engine.url), version)
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            return cached
+    """The choices on offer for content ``version``, read once per process and version
+    (see :class:`PerVersion`)."""
+    def build() -> tuple[object, Facets]:
         result = Facets()
         with engine.connect() as connection:
             for entry in filters.FILTERS:
@@ -114,7 +136,5 @@ def facets(engine: Engine, version: object) -> Facets:
                 if entry.sort_key:
                     rows = sorted(rows, key=lambda row: entry.sort_key(row[0]))
                 result.choices[entry.name] = dict(rows)
-        if len(_cache) > 8:
-            _cache.clear()
-        _cache[key] = result
-    return result
+        return version, result
+    return FACETS.get(engine, version, build)

@@ -30,7 +30,7 @@ from pyroaring import BitMap
 from sqlalchemy import Engine
 
 from webapp.foi import filters
-from webapp.foi.catalogue import read_version
+from webapp.foi.catalogue import PerVersion, read_version
 
 MISSING = -1
 
@@ -169,36 +169,21 @@ class LogSets:
         return ids[::-1] if oldest else ids
 
 
-_cache: dict = {}
-_cache_lock = threading.Lock()
+# A few versions' sets, built on first use in this process (see PerVersion).
+KEPT = PerVersion(limit=4)
 
 
 def kept_sets(engine: Engine, version: object) -> LogSets | None:
     """The version's sets if this process has built them (None: not yet)."""
-    return _cache.get((str(engine.url), version))
+    return KEPT.kept(engine, version)
 
 
 def log_sets(engine: Engine, version: object) -> LogSets:
-    """The version's sets, built on first use in this process (a few versions kept).
-
-    The build reads through a connection of its own from the engine's pool, and
-    everyone else asking for the version waits for it: call this holding no pooled
-    connection, or a burst of first searches after an import would hold every
-    connection while waiting, and the build could never have one."""
-    key = (str(engine.url), version)
-    found = _cache.get(key)
-    if found is not None:
-        return found
-    with _cache_lock:  # one build at a time: the first search after an import waits for it
-        found = _cache.get(key)
-        if found is None:
-            built, found = build(engine)
-            if len(_cache) >= 4:
-                _cache.clear()
-            # Under the version the data was read at: an import since the caller read
-            # its version gives newer sets, kept for the newer version.
-            _cache[(str(engine.url), built)] = found
-    return found
+    """The version's sets, built on first use in this process, the first search after
+    an import waiting for the build (call it holding no pooled connection). They are
+    kept under the version the data was read at: an import since the caller read its
+    version gives newer sets, kept for the newer version."""
+    return KEPT.get(engine, version, lambda: build(engine))
 
 
 # The published responses newest first, with the columns of the column-valued filters
