@@ -269,10 +269,10 @@ def alone(database_url: str, addresses: list[str], repeats: int = 3) -> dict[str
 
 
 def connections_per_worker(netloc: str) -> str:
-    """The established connections each worker holds, largest first ("2 + 2"). The
-    kernel gives a burst of new connections to whichever worker accepts first, and a
-    gevent worker accepts all that are waiting: four clients connecting at once may all
-    land on one worker, which then serves them alone on one core."""
+    """The established connections each worker holds, largest first ("2 + 2"). Four
+    clients connecting at once once all landed on one worker, which then served them
+    alone on one core; the shipped worker takes new connections only with a hand free
+    (docs/serving.md, "Taking turns"), and this shows whether it did."""
     port = netloc.rsplit(":", 1)[1]
     if not shutil.which("ss"):
         return "unknown (no ss)"

@@ -6,12 +6,111 @@ this file (`--bind 0.0.0.0:8000`, `--workers 4`); see docs/serving.md for why ea
 value is what it is and what it was measured against.
 """
 
-# One gevent worker per core. A gevent worker serves each connection in its own greenlet,
-# so a visitor on a slow network (or one sending its request a byte at a time) holds a
-# few kilobytes of memory, never the worker: the app server is not held by a client's
-# close, and needs no buffering proxy in front. Requests are still CPU-bound: the page
-# cache answers most of them in well under a millisecond.
-worker_class = "gevent"
+import gevent
+from gunicorn.workers import ggevent
+
+# One request in hand per worker: see TurnTakingWorker.
+IN_HAND = 1
+# How long a new connection counts as in hand before its first request has arrived.
+FRESH_SECONDS = 0.002
+
+
+class TurnTakingWorker(ggevent.GeventWorker):
+    """gunicorn's gevent worker, taking turns with the other workers and between its
+    own connections (docs/serving.md, "Taking turns").
+
+    Between workers: a worker stops accepting new connections while it holds
+    ``IN_HAND`` requests (a request is held from its arrival until its response is
+    sent, and a new connection from its accept until its first request arrives, for at
+    most ``FRESH_SECONDS``), and starts again when it holds fewer. All workers accept
+    from one listening socket, and an idle gevent worker accepts every connection that
+    is waiting, or that arrives while its request waits for the database: four clients
+    connecting together all landed on one worker, which then served them on one core
+    while the other core idled. Now a connection waits in the kernel's queue for the
+    first worker with a hand free. A client that connects and sends nothing stops
+    counting after ``FRESH_SECONDS``, so it cannot stop a worker accepting; connections
+    already accepted are served as before, however many there are.
+
+    Between connections: after each response the worker's event loop polls the sockets
+    once before this connection's next request is read, so every other connection with
+    a request waiting, and a new connection, gets its turn. A gevent worker otherwise
+    reads a kept-alive connection's next request straight after sending the response;
+    when the client has already sent it (a load tester, a proxy, a browser fetching a
+    page's assets) the read returns at once and the loop never runs: under wrk one
+    connection held a worker for up to 1.5 s while the others waited. An idle watcher
+    with a priority above the sockets' (0) returns on the loop's next turn, after the
+    poll, whatever else is ready; at the default priority it would return only once
+    nothing else is, and a stream of new connections would starve the kept-alive ones."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.servers: list = []
+        self.in_hand = 0
+        self.fresh: dict = {}  # a new connection's socket -> the timer that stops it counting
+
+    def run(self):
+        worker = self
+
+        class Server(ggevent.StreamServer):
+            def start(self):
+                super().start()
+                worker.servers.append(self)
+
+        # gunicorn's run() builds its servers from this module's StreamServer: in this
+        # worker's own process, build them from one that tells the worker about itself.
+        ggevent.StreamServer = Server
+        super().run()
+
+    def handle(self, listener, client, addr):
+        self.take()
+        timer = self.fresh[client] = gevent.get_hub().loop.timer(FRESH_SECONDS)
+        timer.start(self.stale, client)
+        try:
+            super().handle(listener, client, addr)
+        finally:
+            self.stale(client)  # closed before a request arrived
+
+    def stale(self, client):
+        """The new connection stops counting (it sent no request in time, or closed)."""
+        timer = self.fresh.pop(client, None)
+        if timer is not None:
+            timer.close()
+            self.give()
+
+    def handle_request(self, listener_name, req, sock, addr):
+        timer = self.fresh.pop(sock, None)
+        if timer is not None:
+            timer.close()  # the new connection's count becomes its first request's
+        else:
+            self.take()
+        try:
+            kept_open = super().handle_request(listener_name, req, sock, addr)
+        finally:
+            self.give()
+        gevent.idle(priority=1)  # the turn between connections
+        return kept_open
+
+    def take(self):
+        self.in_hand += 1
+        if self.in_hand == IN_HAND:
+            for server in self.servers:
+                server.stop_accepting()
+
+    def give(self):
+        self.in_hand -= 1
+        if self.in_hand == IN_HAND - 1:
+            for server in self.servers:
+                if server.started:  # not closed for a graceful shutdown
+                    server.start_accepting()
+
+
+# One gevent worker per core, taking turns (TurnTakingWorker). A gevent worker serves
+# each connection in its own greenlet, so a visitor on a slow network (or one sending
+# its request a byte at a time) holds a few kilobytes of memory, never the worker: the
+# app server is not held by a client's close, and needs no buffering proxy in front.
+# Requests are still CPU-bound: the page cache answers most of them in well under a
+# millisecond.
+worker_class = TurnTakingWorker
 workers = 2
 # Open connections per worker (kept-alive and in-flight alike); beyond them the kernel's
 # accept queue (backlog) holds new ones.
@@ -37,27 +136,6 @@ secure_scheme_headers = {}
 # The app is loaded in each worker after gevent has patched the standard library:
 # never preload it in the arbiter.
 preload_app = False
-
-
-def post_request(worker, req, environ, resp):
-    """Each response is a turn: before a gevent worker reads this connection's next
-    request, its event loop polls the sockets once, so every other connection with a
-    request waiting, and a new connection to accept, gets its turn.
-
-    A gevent worker reads a kept-alive connection's next request straight after sending
-    the response. When the client has already sent it (a load tester, a proxy, a browser
-    fetching a page's assets) the read returns at once and the loop never runs: under
-    wrk one connection held a worker for up to 1.5 s while the others waited, and new
-    connections waited over 2 s to be accepted (docs/serving.md). An idle watcher with a
-    priority above the sockets' (0) returns on the loop's next turn, after the poll,
-    whatever else is ready; at the default priority it would return only once nothing
-    else is, and a stream of new connections would starve the kept-alive ones. It costs
-    a few microseconds. Other worker classes (given on the command line) are left as
-    they are."""
-    if type(worker).__module__ == "gunicorn.workers.ggevent":
-        import gevent  # only in a gevent worker: the arbiter never imports it
-
-        gevent.idle(priority=1)
 
 
 accesslog = None

@@ -12,3 +12,18 @@ def busy(environ, start_response):
         pass
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
     return [b"ok"]
+
+
+WAIT_SECONDS = 0.2
+
+
+def waits(environ, start_response):
+    """Waits WAIT_SECONDS as a request waits for a database (the worker's event loop runs
+    meanwhile: ``time.sleep`` is gevent's in a gevent worker), then answers with the
+    worker's process id."""
+    import os
+
+    time.sleep(WAIT_SECONDS)
+    body = str(os.getpid()).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]

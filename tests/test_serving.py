@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -225,3 +226,48 @@ def test_a_connection_with_requests_waiting_does_not_keep_the_worker_from_others
     served = [line for line in access_log.read_text().split() if line.startswith(("/eager", "/other"))]
     assert sorted(served) == ["/eager-1", "/eager-2", "/eager-3", "/eager-4", "/other"]
     assert served.index("/other") <= 2, served
+
+
+@pytest.fixture
+def two_waiting_workers():
+    """The shipped configuration, two workers, serving an app whose requests wait (as for
+    a database) and answer with the worker's process id."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", str(GUNICORN_CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "tests.serving_apps:waits"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        if not serves(process, f"http://127.0.0.1:{port}/up", timeout=30):
+            raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _connect_and_ask(port: int, count: int) -> list[str]:
+    """``count`` clients connecting at once, then each asking once: the process id each
+    was answered by."""
+    clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(count)]
+    try:
+        for client in clients:
+            client.connect()
+        for client in clients:
+            client.request("GET", "/")
+        return [client.getresponse().read().decode() for client in clients]
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_clients_connecting_together_are_shared_between_the_workers(two_waiting_workers):
+    """Four clients connect at once while every request waits (for a database, say). A
+    worker holding a request takes no new connection while the other has a hand free:
+    two each, whichever worker woke first. Without taking turns the first worker to wake
+    accepted all four while its first request waited, and served them alone."""
+    port = two_waiting_workers
+    for _ in range(3):
+        served = _connect_and_ask(port, 4)
+        assert len(set(served)) == 2 and sorted(Counter(served).values()) == [2, 2], served
