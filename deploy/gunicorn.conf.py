@@ -9,9 +9,11 @@ value is what it is and what it was measured against.
 import gevent
 from gunicorn.workers import ggevent
 
-# One request in hand per worker: see TurnTakingWorker.
+# A worker holding this many requests leaves new connections to the others...
 IN_HAND = 1
-# How long a new connection counts as in hand before its first request has arrived.
+# ...for this long, then takes one itself if none has (so none waits for ever).
+BACKOFF_SECONDS = 0.01
+# How long a new connection counts as held before its first request has arrived.
 FRESH_SECONDS = 0.002
 
 
@@ -19,17 +21,16 @@ class TurnTakingWorker(ggevent.GeventWorker):
     """gunicorn's gevent worker, taking turns with the other workers and between its
     own connections (docs/serving.md, "Taking turns").
 
-    Between workers: a worker stops accepting new connections while it holds
-    ``IN_HAND`` requests (a request is held from its arrival until its response is
-    sent, and a new connection from its accept until its first request arrives, for at
-    most ``FRESH_SECONDS``), and starts again when it holds fewer. All workers accept
-    from one listening socket, and an idle gevent worker accepts every connection that
-    is waiting, or that arrives while its request waits for the database: four clients
-    connecting together all landed on one worker, which then served them on one core
-    while the other core idled. Now a connection waits in the kernel's queue for the
-    first worker with a hand free. A client that connects and sends nothing stops
-    counting after ``FRESH_SECONDS``, so it cannot stop a worker accepting; connections
-    already accepted are served as before, however many there are.
+    Between workers: all of them accept from one listening socket, and an idle gevent
+    worker accepts every connection waiting, and every one arriving while its own
+    request waits for the database: four clients connecting together all landed on one
+    worker, which then served them on one core while the other core idled. Here a
+    worker holding ``IN_HAND`` requests leaves a waiting connection in the kernel's queue
+    for a worker with a hand free, and takes it itself after ``BACKOFF_SECONDS`` if none
+    has, or as soon as its own hand is free. A request is held from its arrival until
+    its response is sent; a new connection from its accept until its first request
+    arrives, for at most ``FRESH_SECONDS`` (a client that connects and sends nothing
+    cannot hold a worker back). Connections already accepted are served as before.
 
     Between connections: after each response the worker's event loop polls the sockets
     once before this connection's next request is read, so every other connection with
@@ -52,17 +53,49 @@ class TurnTakingWorker(ggevent.GeventWorker):
         worker = self
 
         class Server(ggevent.StreamServer):
+            """Accepts only with a hand free, or once its back-off has run out."""
+
+            backoff = None  # the timer after which it takes a waiting connection anyway
+
             def start(self):
                 super().start()
                 worker.servers.append(self)
 
+            def do_read(self):
+                if worker.in_hand >= IN_HAND:
+                    self.stop_accepting()
+                    if self.backoff is None:
+                        self.backoff = self.loop.timer(BACKOFF_SECONDS)
+                        self.backoff.start(self.overdue)
+                    return None
+                return super().do_read()
+
+            def overdue(self):
+                """No worker with a hand free has taken what was waiting: take one
+                connection, if one is still waiting."""
+                self.resume()
+                if self.started:
+                    try:
+                        accepted = super().do_read()  # None: nothing waiting
+                    except OSError:
+                        return  # the listening socket's own turn reports it
+                    if accepted:
+                        self.do_handle(*accepted)
+
+            def resume(self):
+                if self.backoff is not None:
+                    self.backoff.close()
+                    self.backoff = None
+                if self.started:  # not closed for a graceful shutdown
+                    self.start_accepting()
+
         # gunicorn's run() builds its servers from this module's StreamServer: in this
-        # worker's own process, build them from one that tells the worker about itself.
+        # worker's own process, build them from one that takes turns.
         ggevent.StreamServer = Server
         super().run()
 
     def handle(self, listener, client, addr):
-        self.take()
+        self.in_hand += 1
         timer = self.fresh[client] = gevent.get_hub().loop.timer(FRESH_SECONDS)
         timer.start(self.stale, client)
         try:
@@ -82,7 +115,7 @@ class TurnTakingWorker(ggevent.GeventWorker):
         if timer is not None:
             timer.close()  # the new connection's count becomes its first request's
         else:
-            self.take()
+            self.in_hand += 1
         try:
             kept_open = super().handle_request(listener_name, req, sock, addr)
         finally:
@@ -90,18 +123,12 @@ class TurnTakingWorker(ggevent.GeventWorker):
         gevent.idle(priority=1)  # the turn between connections
         return kept_open
 
-    def take(self):
-        self.in_hand += 1
-        if self.in_hand == IN_HAND:
-            for server in self.servers:
-                server.stop_accepting()
-
     def give(self):
         self.in_hand -= 1
-        if self.in_hand == IN_HAND - 1:
+        if self.in_hand < IN_HAND:
             for server in self.servers:
-                if server.started:  # not closed for a graceful shutdown
-                    server.start_accepting()
+                if server.backoff is not None:
+                    server.resume()
 
 
 # One gevent worker per core, taking turns (TurnTakingWorker). A gevent worker serves

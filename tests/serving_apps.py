@@ -15,15 +15,16 @@ def busy(environ, start_response):
 
 
 WAIT_SECONDS = 0.2
+LONG_WAIT_SECONDS = 1.5
 
 
 def waits(environ, start_response):
-    """Waits WAIT_SECONDS as a request waits for a database (the worker's event loop runs
-    meanwhile: ``time.sleep`` is gevent's in a gevent worker), then answers with the
-    worker's process id."""
+    """Waits WAIT_SECONDS (LONG_WAIT_SECONDS at ``/long``) as a request waits for a
+    database (the worker's event loop runs meanwhile: ``time.sleep`` is gevent's in a
+    gevent worker), then answers with the worker's process id."""
     import os
 
-    time.sleep(WAIT_SECONDS)
+    time.sleep(LONG_WAIT_SECONDS if environ["PATH_INFO"] == "/long" else WAIT_SECONDS)
     body = str(os.getpid()).encode()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]

@@ -271,3 +271,75 @@ def test_clients_connecting_together_are_shared_between_the_workers(two_waiting_
     for _ in range(3):
         served = _connect_and_ask(port, 4)
         assert len(set(served)) == 2 and sorted(Counter(served).values()) == [2, 2], served
+
+
+def test_a_worker_waiting_on_a_request_leaves_new_clients_to_a_free_one(two_waiting_workers):
+    """While one worker's request waits 1.5 s, clients arriving one after another are all
+    taken by the other, free, worker. Without taking turns both workers' loops are idle
+    and either may take each one."""
+    port = two_waiting_workers
+    waiting = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        waiting.request("GET", "/long")
+        time.sleep(0.2)  # its worker is waiting
+        served = [_connect_and_ask(port, 1)[0] for _ in range(6)]
+        held_by = waiting.getresponse().read().decode()
+    finally:
+        waiting.close()
+    assert held_by not in served and len(set(served)) == 1, (held_by, served)
+
+
+@pytest.fixture
+def two_busy_workers():
+    """The shipped configuration, two workers, serving an app that holds the CPU for each request."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", str(GUNICORN_CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "tests.serving_apps:busy"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        if not serves(process, f"http://127.0.0.1:{port}/up", timeout=30):
+            raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_new_client_is_served_while_kept_alive_clients_keep_every_worker_busy(two_busy_workers):
+    """Eight kept-alive clients ask again as soon as they are answered, so both workers
+    always have a request waiting; a client connecting then is still answered within
+    a few requests' time. (A worker that stopped accepting whenever it started a
+    request never took it: its kept-alive connections always got there first.)"""
+    import threading
+
+    port = two_busy_workers
+    stop = threading.Event()
+
+    def keep_asking():
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            while not stop.is_set():
+                client.request("GET", "/again")
+                client.getresponse().read()
+        finally:
+            client.close()
+
+    clients = [threading.Thread(target=keep_asking) for _ in range(8)]
+    for client in clients:
+        client.start()
+    try:
+        time.sleep(0.5)  # every worker busy
+        waits = []
+        for _ in range(3):
+            began = time.perf_counter()
+            status, _, _ = fetch(port, "GET", "/new", {})
+            waits.append(time.perf_counter() - began)
+            assert status == 200
+    finally:
+        stop.set()
+        for client in clients:
+            client.join(timeout=30)
+    # Each request holds a worker 0.05 s: eight clients ahead on two workers is 0.2 s.
+    assert max(waits) < 1.5, waits
