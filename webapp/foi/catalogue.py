@@ -26,9 +26,12 @@ from webapp.foi import filters
 CONTENT_VERSION = "foi.content_version"
 
 
+VERSION_SQL = text("SELECT version FROM foi_state WHERE id = 1")
+
+
 def read_version(connection) -> object:
     """``foi_state.version`` as ``connection`` (a SQLAlchemy Connection) sees it now."""
-    return connection.execute(text("SELECT version FROM foi_state WHERE id = 1")).scalar()
+    return connection.execute(VERSION_SQL).scalar()
 
 
 class ContentVersion:
