@@ -27,6 +27,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 from urllib.parse import urlsplit
 
 from bench.feedback import server_cpu_by_process, server_cpu_seconds, server_workers
@@ -50,6 +51,13 @@ ACCEPT = {"Accept-Encoding": "br, gzip"}
 # worker must have used in them to count as warm (a dozen renders or more).
 WARM_UP_ROUNDS = 5
 WARM_CPU_SECONDS = 0.05
+# The warm-up is over when the server's processes use less than this much CPU in a
+# SETTLE_SECONDS interval: a request still in flight (wrk stops waiting; the worker does
+# not) would otherwise be drawn during the measured run, and decide where its
+# connections land.
+QUIET_CPU_SECONDS = 0.005
+SETTLE_SECONDS = 0.2
+SETTLE_LIMIT_SECONDS = 30
 
 
 def wrk_requests(url: str, seconds: int) -> tuple[int, str]:
@@ -81,8 +89,24 @@ def warm_up(url: str) -> None:
         after = server_cpu_by_process(netloc)
         cold = {pid for pid in cold if after.get(pid, 0) - before.get(pid, 0) < WARM_CPU_SECONDS}
         if not cold:
+            settle(netloc)
             return
     raise RuntimeError(f"warm-up: worker(s) {sorted(cold)} served {url} too little in {WARM_UP_ROUNDS} s of wrk")
+
+
+def settle(netloc: str) -> None:
+    """Wait until the server's processes are quiet: what the warm-up left in flight has
+    been answered (a worker's first requests can take a second or more, long after wrk
+    has stopped waiting for them)."""
+    deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
+    before = server_cpu_seconds(netloc)
+    while time.monotonic() < deadline:
+        time.sleep(SETTLE_SECONDS)
+        now = server_cpu_seconds(netloc)
+        if now - before < QUIET_CPU_SECONDS:
+            return
+        before = now
+    raise RuntimeError(f"warm-up: the server at {netloc} was still busy after {SETTLE_LIMIT_SECONDS} s")
 
 
 def cpu_per_request(url: str, seconds: int) -> tuple[float, str]:
