@@ -5,6 +5,7 @@ takes turns: a connection with requests waiting does not hold it from the others
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import multiprocessing
 import os
@@ -186,23 +187,31 @@ def test_a_form_served_by_one_worker_is_accepted_by_the_other(two_workers):
 # Taking turns on a gevent worker --------------------------------------------------------
 
 
-@pytest.fixture
-def one_busy_worker(tmp_path):
-    """The shipped configuration, one worker, serving an app that holds the CPU for each request."""
+@contextlib.contextmanager
+def served(app: str, workers: int, *options: str):
+    """gunicorn with the shipped configuration and ``workers`` workers serving ``app`` (a
+    WSGI app in tests/serving_apps.py), ``options`` added: its port."""
     port = free_port()
-    access_log = tmp_path / "access.log"
     process = subprocess.Popen(
-        [str(GUNICORN), "-c", str(GUNICORN_CONFIG), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", str(access_log), "--access-logformat", "%(U)s", "tests.serving_apps:busy"],
+        [str(GUNICORN), "-c", str(GUNICORN_CONFIG), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         *options, app],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
         if not serves(process, f"http://127.0.0.1:{port}/up", timeout=30):
             raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
-        yield port, access_log
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def one_busy_worker(tmp_path):
+    """One worker serving an app that holds the CPU for each request, with its access log."""
+    access_log = tmp_path / "access.log"
+    with served("tests.serving_apps:busy", 1, "--access-logfile", str(access_log), "--access-logformat", "%(U)s") as port:
+        yield port, access_log
 
 
 def test_a_connection_with_requests_waiting_does_not_keep_the_worker_from_others(one_busy_worker):
@@ -230,21 +239,10 @@ def test_a_connection_with_requests_waiting_does_not_keep_the_worker_from_others
 
 @pytest.fixture
 def two_waiting_workers():
-    """The shipped configuration, two workers, serving an app whose requests wait (as for
-    a database) and answer with the worker's process id."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(GUNICORN), "-c", str(GUNICORN_CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "tests.serving_apps:waits"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    try:
-        if not serves(process, f"http://127.0.0.1:{port}/up", timeout=30):
-            raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
+    """Two workers serving an app whose requests wait (as for a database) and answer with
+    the worker's process id."""
+    with served("tests.serving_apps:waits", 2) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _connect_and_ask(port: int, count: int) -> list[str]:
@@ -291,20 +289,9 @@ def test_a_worker_waiting_on_a_request_leaves_new_clients_to_a_free_one(two_wait
 
 @pytest.fixture
 def two_busy_workers():
-    """The shipped configuration, two workers, serving an app that holds the CPU for each request."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(GUNICORN), "-c", str(GUNICORN_CONFIG), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "tests.serving_apps:busy"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    try:
-        if not serves(process, f"http://127.0.0.1:{port}/up", timeout=30):
-            raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode(errors="replace"))
+    """Two workers serving an app that holds the CPU for each request."""
+    with served("tests.serving_apps:busy", 2) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_a_new_client_is_served_while_kept_alive_clients_keep_every_worker_busy(two_busy_workers):
