@@ -22,6 +22,8 @@ def make_app(tmp_path, **overrides):
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        # No background warming of common words: its tests call it themselves.
+        "SEARCH_WARM_WORDS": 0,
     }
     config.update(overrides)
     app = create_app(config)

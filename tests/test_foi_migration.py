@@ -1,4 +1,4 @@
-"""Migrations 0002, 0005, 0006 and 0007 create the right search index for each database, and reverse cleanly."""
+"""Migrations 0002 and 0005 to 0008 create the right search index (and what it keeps) for each database, and reverse cleanly."""
 
 import pytest
 from alembic import command
@@ -198,6 +198,48 @@ def test_0007_changes_nothing_on_sqlite(tmp_path):
     with engine.connect() as connection:
         before = connection.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all()
     command.upgrade(config, "0007")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all() == before
+    engine.dispose()
+
+
+# --- 0008: common words' matches kept per content version for every worker ------------
+
+def word_set_objects(connection) -> dict:
+    return {
+        "table": connection.execute(text(
+            "SELECT relpersistence FROM pg_class WHERE relname = 'foi_word_set'")).scalar(),  # 'u': unlogged
+        "trigger": connection.execute(text(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'foi_state_word_set'")).scalar_one(),
+    }
+
+
+def test_0008_keeps_one_versions_words_and_going_back_drops_them(pg_engine):
+    config = alembic_config(pg_engine)
+    command.upgrade(config, "0008")
+    with pg_engine.begin() as connection:
+        assert word_set_objects(connection) == {"table": "u", "trigger": 1}
+        connection.execute(text("INSERT INTO foi_word_set (version, layout, query, positions) VALUES "
+                                "(0, 'a', '''lighthous''', 'x'), (0, 'b', '''lighthous''', 'y'), (0, 'a', '', NULL)"))
+    with pg_engine.begin() as connection:
+        connection.execute(text("UPDATE foi_state SET version = version + 1"))
+        assert connection.execute(text("SELECT count(*) FROM foi_word_set")).scalar_one() == 0
+        connection.execute(text("INSERT INTO foi_word_set (version, layout, query) VALUES (1, 'a', '')"))
+    with pg_engine.begin() as connection:
+        connection.execute(text("UPDATE foi_state SET id = id"))  # the version unchanged: nothing forgotten
+        assert connection.execute(text("SELECT count(*) FROM foi_word_set")).scalar_one() == 1
+    command.downgrade(config, "0007")
+    with pg_engine.connect() as connection:
+        assert word_set_objects(connection) == {"table": None, "trigger": 0}
+
+
+def test_0008_changes_nothing_on_sqlite(tmp_path):
+    engine = build_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0007")
+    with engine.connect() as connection:
+        before = connection.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all()
+    command.upgrade(config, "0008")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all() == before
     engine.dispose()

@@ -283,6 +283,9 @@ def load(env: Mapping[str, str] | None = None) -> dict:
         "PAGE_CACHE_BYTES": _int(env, "PAGE_CACHE_BYTES", 32 * 1024 * 1024),
         "FOI_CONTENT_DIR": env.get("FOI_CONTENT_DIR", "").strip() or str(PROJECT_ROOT / "content" / "foi"),
         "FOI_VERSION_TTL": _float(env, "FOI_VERSION_TTL", 1.0),
+        # PostgreSQL: how many of a new content version's most common words one process
+        # works out in the background for every worker (webapp/foi/word_store.py); 0: none.
+        "SEARCH_WARM_WORDS": _int(env, "SEARCH_WARM_WORDS", 500),
         "LOG_LEVEL": _choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
         # Cookie consent (webapp/consent/): raising the version asks everyone again.
         "COOKIE_POLICY_VERSION": _int(env, "COOKIE_POLICY_VERSION", 1, minimum=1),

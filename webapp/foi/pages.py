@@ -25,7 +25,7 @@ from webapp.foi import search as search_module
 from webapp.foi.catalogue import Facets, content_version, current_facets, facets
 from webapp.foi.query import SORTS, LogQuery, ParsedQuery, parse, query_string
 from webapp.foi.records import Record
-from webapp.foi.search import SearchPage, backend_for
+from webapp.foi.search import SearchBackend, SearchPage, backend_for
 from webapp.foi.vocabulary import OUTCOME_COLOURS, OUTCOME_LABELS, REGIME_NAMES, slugify
 from webapp.i18n import govuk_date
 
@@ -86,6 +86,11 @@ def log_url(endpoint: str, query: LogQuery, **changes) -> str:
     return url_for(endpoint) + (f"?{qs}" if qs else "")
 
 
+def search_backend(records: bool = False) -> SearchBackend:
+    """The log's search on the app's database, as configured."""
+    return backend_for(db.engine, records=records, warm_words=current_app.config["SEARCH_WARM_WORDS"])
+
+
 def parsed_query(args) -> ParsedQuery:
     return parse(args, current_facets())
 
@@ -96,7 +101,7 @@ def log_page(args) -> LogPage:
     available = facets(db.engine, version)
     parsed = parse(args, available)
     query = parsed.query
-    results = None if parsed.errors else backend_for(db.engine).search(query)
+    results = None if parsed.errors else search_backend().search(query)
     page = LogPage(
         title=_log_title(query, results), parsed=parsed, results=results,
         filter_groups=filter_groups(parsed, available, version),
@@ -213,7 +218,7 @@ def feed_page(args, newest: bool = False) -> tuple[LogQuery, SearchPage] | None:
     if parsed.errors:
         return None
     query = parsed.query
-    backend = backend_for(db.engine, records=True)
+    backend = search_backend(records=True)
     if newest:
         return query, backend.search(query.but(sort="newest"), per_page=FEED_SIZE, page=1)
     return query, backend.search(query)
@@ -224,7 +229,7 @@ def every_record(args) -> Iterator[list[Record]] | None:
     parsed = parsed_query(args)
     if parsed.errors:
         return None
-    return records.chunks(db.engine, backend_for(db.engine).all_ids(parsed.query))
+    return records.chunks(db.engine, search_backend().all_ids(parsed.query))
 
 
 # --- one response --------------------------------------------------------------------

@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+from pyroaring import BitMap
 from sqlalchemy import Engine, bindparam, text
 
-from webapp.foi import records
+from webapp.foi import records, word_store
 from webapp.foi.catalogue import read_version
 from webapp.foi.filters import At
 from webapp.foi.query import LogQuery
@@ -98,9 +99,10 @@ class SearchBackend:
 
     name = "base"
 
-    def __init__(self, engine: Engine, records: bool = False):
+    def __init__(self, engine: Engine, records: bool = False, warm_words: int = 0):
         self.engine = engine
         self.records = records
+        self.warm_words = warm_words  # common words worked out after a version's sets are built
 
     @property
     def columns(self) -> str:
@@ -176,9 +178,12 @@ class SearchBackend:
             sets = kept_sets(self.engine, version)
             if sets is not None:
                 return work(connection, sets)
-        sets = log_sets(self.engine, version)
+        sets = log_sets(self.engine, version, on_build=self._built)
         with self.engine.connect() as connection:
             return work(connection, sets)
+
+    def _built(self, sets: LogSets) -> None:
+        """Called once per version and process, when the version's sets are built."""
 
     def _matches(self, connection, sets: LogSets, query: LogQuery):
         """(The set the query matches, the query as it will be run.) Ranking costs time
@@ -186,7 +191,7 @@ class SearchBackend:
         ``RELEVANCE_LIMIT``, newest first."""
         if not query.terms:
             return sets.matching(query), query
-        words = sets.words(query.terms, lambda term: self._word_ids(connection, term))
+        words = sets.words(query.terms, lambda term: self._word_set(connection, sets, term))
         if query.effective_sort == "relevance" and len(words) > RELEVANCE_LIMIT:
             query = query.but(sort="newest")
         return sets.matching(query, words), query
@@ -201,6 +206,12 @@ class SearchBackend:
             f"SELECT {self.columns}, r.title AS title_marked, r.summary AS summary_marked FROM foi_response r "
             f"WHERE r.id IN :ids", ["ids"]), {"ids": ids}).all()
         return _in_order(rows, ids)
+
+    def _word_set(self, connection, sets: LogSets, term: str) -> BitMap | None:
+        """The positions in ``sets`` of the responses the word matches (None: the
+        engine ignores the word)."""
+        ids = self._word_ids(connection, term)
+        return None if ids is None else sets.positions(ids)
 
     def _word_ids(self, connection, term: str) -> list[int] | None:
         """The ids of the published responses the word matches (None: the engine
@@ -266,29 +277,21 @@ class PostgresSearch(SearchBackend):
     """A weighted ``tsvector`` with a GIN index, in ``foi_search``: a narrow table of the
     published responses only (id, published date, outcome, vector; a trigger keeps it in
     step, migration 0005). A word's matches are read from that table alone, through the
-    index; relevance is ``ts_rank_cd``; headlines are built for the page's rows only."""
+    index, and a common word's are kept for every worker (:mod:`webapp.foi.word_store`);
+    relevance is ``ts_rank_cd``; headlines are built for the page's rows only."""
 
     name = "postgresql-tsvector"
     HEADLINE = "HighlightAll=true, StartSel=\x02, StopSel=\x03"
     SNIPPET = "MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=\" … \", StartSel=\x02, StopSel=\x03"
     MATCH = "s.search_vector @@ plainto_tsquery('english', :terms)"
 
-    @staticmethod
-    def _by_index(connection) -> None:
-        """For this transaction, find matches through the GIN index. When a word is in
-        nearly every response the planner prefers reading the whole table, checking each
-        row's vector against the words: several times slower than the index's exact
-        bitmap, which needs no recheck of the vectors at all."""
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-
-    def _word_ids(self, connection, term):
+    def _word_set(self, connection, sets, term):
         # A stop word ("the") gives an empty query, which the whole search leaves out.
-        if not connection.execute(text("SELECT numnode(plainto_tsquery('english', :terms))"), {"terms": term}).scalar():
-            return None
-        self._by_index(connection)
-        found = connection.execute(text(f"SELECT array_agg(s.response_id) FROM foi_search s WHERE {self.MATCH}"),
-                                   {"terms": term}).scalar()
-        return found or []
+        return word_store.word_set(connection, sets, term)
+
+    def _built(self, sets):
+        if self.warm_words:
+            word_store.start_warming(self.engine, sets, self.warm_words)
 
     def _ranked_ids(self, connection, query, limit, offset):
         """Every match from the indexes' bitmaps (words, outcome), ranked, then the page:
@@ -301,7 +304,7 @@ class PostgresSearch(SearchBackend):
                f"WHERE {' AND '.join([self.MATCH, *clauses])}) "
                "SELECT m.response_id FROM m ORDER BY m.rank DESC, m.published DESC, m.response_id DESC "
                "LIMIT :limit OFFSET :offset")
-        self._by_index(connection)
+        word_store.by_index(connection)
         return list(connection.execute(self.statement(sql, expanding), params).scalars())
 
     def _text_rows(self, connection, query, ids):
@@ -328,10 +331,12 @@ class PostgresSearch(SearchBackend):
         return _in_order(rows, ids)
 
 
-def backend_for(engine: Engine, records: bool = False) -> SearchBackend:
-    """The engine's search; ``records=True`` reads each hit's full record too."""
+def backend_for(engine: Engine, records: bool = False, warm_words: int = 0) -> SearchBackend:
+    """The engine's search; ``records=True`` reads each hit's full record too;
+    ``warm_words``: how many of a new version's most common words to work out in the
+    background (PostgreSQL; see :mod:`webapp.foi.word_store`)."""
     backend = PostgresSearch if engine.dialect.name == "postgresql" else SqliteSearch
-    return backend(engine, records=records)
+    return backend(engine, records=records, warm_words=warm_words)
 
 
 def _in_order(rows, ids):

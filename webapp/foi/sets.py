@@ -9,8 +9,9 @@ order, and for every value of every choice filter (an outcome, a topic, an exemp
 the set of positions that have it, as a compressed bitmap (pyroaring); a published date
 range is a run of positions. A word's matches come from the database's own full-text
 index (stemming and all), one word at a time, and are kept for the version, a bounded
-number of words. A count is then the size of an intersection and a page is a slice of
-it: microseconds, whatever the query.
+number of words (on PostgreSQL a common word's are also kept for every worker and
+instance: :mod:`webapp.foi.word_store`). A count is then the size of an intersection
+and a page is a slice of it: microseconds, whatever the query.
 
 Built on a version's first search: one read of each published response's id and date
 and of each filter's values (about 0.2 s at 100,000 responses), in each worker.
@@ -19,6 +20,7 @@ and of each filter's values (about 0.2 s at 100,000 responses), in each worker.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
@@ -51,13 +53,17 @@ class LogSets:
     WORDS_KEPT = 512  # a word matching every response takes about 16 KB
 
     def __init__(self, ordered: Iterable[tuple], values: dict[str, Iterable[tuple[int, str]]],
-                 columns: dict[str, int] | None = None):
+                 columns: dict[str, int] | None = None, version: object = None):
         """``ordered``: (id, published date, ...) of every published response, newest
         first (ties: highest id first); ``columns``: for a choice filter whose value is in
         those rows, the value's index in them; ``values``: for each other choice filter,
         (id, value) pairs (ids of responses not published are ignored). Each is read
         once, in that order, so they may be a database cursor's rows: at 100,000
-        responses, holding them all at once cost a worker 85 MB at its peak."""
+        responses, holding them all at once cost a worker 85 MB at its peak.
+        ``version``: the content version they were read at (positions are that
+        version's: a set of positions worked out by another process for the same
+        version is this one's too)."""
+        self.version = version
         columns = columns or {}
         self.ids, self._days = array("q"), array("l")
         in_rows: dict[str, defaultdict[str, array]] = {name: defaultdict(positions_array) for name in columns}
@@ -67,6 +73,8 @@ class LogSets:
             self._days.append(-day(row[1]).toordinal())
             for name, column in columns.items():
                 in_rows[name][row[column]].append(index)
+        # Which order the positions are of: sets with the same layout share positions.
+        self.layout = hashlib.blake2b(self.ids.tobytes(), digest_size=16).hexdigest()
         self._position = position = array("l", [MISSING]) * (max(self.ids, default=0) + 1)
         for index, response_id in enumerate(self.ids):
             position[response_id] = index
@@ -123,25 +131,25 @@ class LogSets:
             return self.run(0, bisect_right(self._days, key))
         return self.run(bisect_left(self._days, key), len(self.ids))
 
-    def word(self, term: str, fetch: Callable[[str], Iterable[int] | None]) -> BitMap | None:
-        """The responses the word matches, kept; ``fetch`` asks the database for their
-        ids, or gives None for a word the database ignores (a stop word)."""
+    def word(self, term: str, find: Callable[[str], BitMap | None]) -> BitMap | None:
+        """The responses the word matches, kept; ``find`` works out their positions
+        (usually ``positions()`` of the ids the database's index gives), or gives None
+        for a word the database ignores (a stop word)."""
         with self._words_lock:
             if term in self._words:
                 self._words.move_to_end(term)
                 return self._words[term]
-        ids = fetch(term)
-        found = None if ids is None else self.positions(ids)
+        found = find(term)
         with self._words_lock:
             self._words[term] = found
             while len(self._words) > self.WORDS_KEPT:
                 self._words.popitem(last=False)
         return found
 
-    def words(self, terms: list[str], fetch: Callable[[str], Iterable[int] | None]) -> BitMap:
+    def words(self, terms: list[str], find: Callable[[str], BitMap | None]) -> BitMap:
         """The responses matching every word (words the database ignores left out; if
         it ignores them all, nothing matches, as the database's own search)."""
-        found = [matches for matches in (self.word(term, fetch) for term in dict.fromkeys(terms))
+        found = [matches for matches in (self.word(term, find) for term in dict.fromkeys(terms))
                  if matches is not None]
         if not found:
             return BitMap()
@@ -178,12 +186,18 @@ def kept_sets(engine: Engine, version: object) -> LogSets | None:
     return KEPT.kept(engine, version)
 
 
-def log_sets(engine: Engine, version: object) -> LogSets:
+def log_sets(engine: Engine, version: object, on_build: Callable[[LogSets], None] | None = None) -> LogSets:
     """The version's sets, built on first use in this process, the first search after
     an import waiting for the build (call it holding no pooled connection). They are
     kept under the version the data was read at: an import since the caller read its
-    version gives newer sets, kept for the newer version."""
-    return KEPT.get(engine, version, lambda: build(engine))
+    version gives newer sets, kept for the newer version. ``on_build(sets)`` is called
+    by the build, once per version and process (not by the searches that waited)."""
+    def built() -> tuple[object, LogSets]:
+        read_at, found = build(engine)
+        if on_build is not None:
+            on_build(found)
+        return read_at, found
+    return KEPT.get(engine, version, built)
 
 
 # The published responses newest first, with the columns of the column-valued filters
@@ -212,7 +226,8 @@ def build(engine: Engine) -> tuple[object, LogSets]:
             ordered = rows(cursor, ORDERED[engine.dialect.name].format(
                 columns="".join(f", {entry.column}" for entry in narrow)))
             values = {entry.name: rows(cursor, entry.values_sql()) for entry in choices if entry not in narrow}
-            found = LogSets(ordered, values, columns={entry.name: index for index, entry in enumerate(narrow, start=2)})
+            found = LogSets(ordered, values, columns={entry.name: index for index, entry in enumerate(narrow, start=2)},
+                            version=version)
         finally:
             cursor.close()
     return version, found
