@@ -11,6 +11,9 @@ gunicorn with the shipped configuration and the page cache on, as shipped, serve
 to wrk, whose Lua script (``bench/search_load.lua``) walks the list: each of its
 connections asks for its own share of the addresses in turn, so no address is asked
 for twice until the list is used up, and logs every response's status and latency.
+On PostgreSQL the warm-up lasts until the server is quiet, so it includes the
+background work a new content version starts (its most common words worked out for
+every worker: webapp/foi/word_store.py); the report says how many were kept.
 The app is the site as ``create_app()`` builds it, plus a header on pages replayed from
 the page cache (``X-Page-Cache: hit``, through the cache's own ``on_hit`` hook), so the
 share of hits is counted rather than assumed.
@@ -178,6 +181,7 @@ class Load:
     slowest: list[tuple[float, int, str]]  # (ms, status, address)
     distinct: int
     split: str = "unknown"  # the clients' connections per worker, half-way through
+    kept: tuple[int | None, int | None] = (None, None)  # words kept for every worker, before and after
 
     @property
     def count(self) -> int:
@@ -283,6 +287,23 @@ def connections_per_worker(netloc: str) -> str:
     return " + ".join(str(count) for count in counts)
 
 
+def kept_words(database_url: str) -> int | None:
+    """PostgreSQL: how many words' matches are kept for every worker
+    (webapp/foi/word_store.py); None on SQLite, which keeps none."""
+    from sqlalchemy import text
+
+    from webapp.database import build_engine
+
+    engine = build_engine(database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return None
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM foi_word_set WHERE query <> ''")).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def serve_and_walk(label: str, env: dict[str, str], addresses: list[str], seconds: int) -> Load:
     with gunicorn("bench.search_load:instrumented_app()", env) as base:
         # Each worker's first search builds the filter lists and the content version's
@@ -294,8 +315,10 @@ def serve_and_walk(label: str, env: dict[str, str], addresses: list[str], second
         split: list[str] = []
         sampler = threading.Timer(seconds / 2, lambda: split.append(connections_per_worker(netloc)))
         sampler.start()
+        kept_before = kept_words(env["DATABASE_URL"])
         cpu_before = server_cpu_seconds(netloc)
         load = walk(base, addresses, seconds)
+        load.kept = (kept_before, kept_words(env["DATABASE_URL"]))
         sampler.join()
         load.split = split[0] if split else load.split
         load.cpu_ms = (server_cpu_seconds(netloc) - cpu_before) * 1000 / max(load.count, 1)
@@ -323,6 +346,9 @@ def report(label: str, load: Load, alone_figures: dict[str, tuple[float, float, 
           f"the ceiling's {ceiling_ms:.2f} ms (a database server's own not counted); "
           f"load average now {os.getloadavg()[0]:.1f}")
     print(f"  {'':<11} the clients' connections per worker half-way: {load.split}")
+    if load.kept[0] is not None:
+        print(f"  {'':<11} common words kept for every worker: {load.kept[0]:,} when the walk began "
+              f"(worked out in the background after the warm-up), {load.kept[1]:,} at its end")
     print(f"  {'':<11} {load.count:,} responses for {load.distinct:,} distinct addresses; page cache hits "
           f"{load.hits:,} = {load.hits / max(load.count, 1):.1%}; responses other than 200: {errors}")
     print(f"  {'':<11} the {SLOWEST} slowest addresses: under load; then alone, the page cache off, "
