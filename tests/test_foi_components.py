@@ -188,3 +188,37 @@ def test_a_filter_group_is_kept_once_per_choice_whatever_else_is_chosen(tmp_path
     assert sorted(by_field["topic"]) == sorted([govuk.frozen(["drones"]), govuk.frozen([])])
     assert sorted(by_field["outcome"]) == sorted([govuk.frozen(["refused"]), govuk.frozen([])])
     assert "published-from" not in by_field  # shows what was typed: never kept whole
+
+
+# --- pagination: links and numbers written into a rendering of the pages' shape --------
+
+def pages(current: int, last: int, href) -> dict:
+    from webapp.foi.pages import page_numbers
+
+    items = [{"number": n, "href": href(n), "current": n == current} if n else {"ellipsis": True}
+             for n in page_numbers(current, last)]
+    return {"previous": {"href": href(current - 1)} if current > 1 else None,
+            "next": {"href": href(current + 1)} if current < last else None,
+            "items": items, "landmarkLabel": "Search results pages"}
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), typed=TYPED | st.sampled_from(["app-slot-3-", "app-slot-0-&", '"><b>', "app-slot-1-app-slot-2-"]))
+def test_pagination_is_the_macros_html_whatever_the_links_hold(app, rendering, data, typed):
+    last = data.draw(st.integers(1, 5000))
+    current = data.draw(st.integers(1, last))
+    params = pages(current, last, lambda n: f"/foi?q={typed}&page={n}")
+    assert str(components.component("pagination", params)) == str(govuk.render("pagination", params))
+
+
+def test_one_rendering_serves_every_search_with_the_same_shape_of_pages(app, rendering):
+    for word in ("lighthouse", "quillwort", "harbour master"):
+        for last in (7, 120, 4999):
+            components.component("pagination", pages(3, last, lambda n, word=word: f"/foi?q={word}&page={n}"))
+    kept = [value for key, value in app.jinja_env.fragments.items() if key[:2] == ("component", "pagination")]
+    assert len(kept) == 1  # page 3 of many: 1 … 2 3 4 … last, previous and next
+    assert not any(word in str(kept[0]) for word in ("lighthouse", "quillwort", "harbour", "4999", "120"))
+    for current, last in [(1, 2), (2, 2), (1, 9), (5, 9), (9, 9), (2, 9), (8, 9)]:
+        components.component("pagination", pages(current, last, lambda n: f"/foi?page={n}"))
+    shapes = [key for key in app.jinja_env.fragments if key[:2] == ("component", "pagination")]
+    assert len(shapes) == 8

@@ -1,13 +1,17 @@
 """The log's GOV.UK components, rendered with their macros far less often than they are shown.
 
 A component (a filter group's checkboxes or date input, the sort select, the search box,
-a button, an outcome tag, a response page's breadcrumbs) is a pure function of its
+a button, an outcome tag, the pagination, a response page's breadcrumbs) is a pure function of its
 parameters, and those change only with the content version (which choices exist), the
 locale and what was chosen. :func:`component` keeps each rendering in the app's
 fragment store (:func:`webapp.components.kept`), so the filter panel of an unfiltered
 log or a search costs one lookup per component, not a few hundred macro calls. The FOI
 templates call it where they would call the macro, for the components whose parameters
 repeat across pages (not, say, a response's own summary list).
+
+The pagination is kept with its links and page numbers as placeholders, written in
+afterwards (:func:`pagination`), so a page of one search shares the rendering of a page
+of another with the same shape.
 
 Checkboxes are kept *unticked*: the ticks are put into the stored HTML afterwards
 (``" checked"`` after the item's ``value``, exactly where the macro writes it), so every
@@ -77,11 +81,47 @@ def typed_values(kind: str, params: dict) -> dict[str, str] | None:
     return None
 
 
+def pagination(params: dict) -> Markup:
+    """``govukPagination(params)``: kept with every link and page number a placeholder,
+    so the searches whose pages have the same shape (which item is current, where the
+    gaps are, whether there is a previous and a next page) share one rendering; then
+    each link and number written in, escaped as the macro escapes it. A placeholder not
+    found as often as the macro writes it (a link once, a number twice: its text and
+    its ``aria-label``) renders the whole component."""
+    values: dict[str, object] = {}
+    expected: dict[str, int] = {}
+
+    def slot(value: object, times: int = 1) -> str:
+        token = f"app-slot-{len(values)}-"  # the trailing "-": no token begins another
+        values[token], expected[token] = value, times
+        return token
+
+    def link(item: dict | None) -> dict | None:
+        return {**item, "href": slot(item["href"])} if item and item.get("href") else item
+
+    shape = {
+        **params,
+        "previous": link(params.get("previous")),
+        "next": link(params.get("next")),
+        "items": [{**item, "number": slot(item["number"], times=2), "href": slot(item["href"])}
+                  if "number" in item and "href" in item and set(item) <= {"number", "href", "current"} else item
+                  for item in params.get("items", [])],
+    }
+    html = str(components.kept("pagination", shape))
+    for token, value in values.items():
+        if html.count(token) != expected[token]:
+            return components.render("pagination", params)
+        html = html.replace(token, str(escape(value)))
+    return Markup(html)
+
+
 def component(kind: str, params: dict) -> Markup:
     """The component ``kind`` (a Design System component's name) for ``params``: what
     its GOV.UK macro returns."""
     if kind == "checkboxes":
         return checkboxes(params)
+    if kind == "pagination":
+        return pagination(params)
     typed = typed_values(kind, params)
     if typed is not None:
         return filled(kind, params, typed)
