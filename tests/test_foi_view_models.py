@@ -85,7 +85,8 @@ def test_the_log_page_holds_its_components_ready(foi_app):
             "SELECT reference FROM foi_response WHERE outcome = 'refused' AND is_published ORDER BY published")).scalars().all()
     assert [hit["reference"] for hit in page.hits] == refused
     assert page.hits[0]["href"] == f"/foi/{refused[0]}"
-    assert page.hits[0]["tag"]["text"] == "Refused"
+    tag = BeautifulSoup(page.hits[0]["tag"], "html.parser").strong
+    assert tag.get_text(strip=True) == "Refused" and "govuk-tag" in tag["class"]
     assert page.count_heading == f"{len(refused)} response{'s' if len(refused) != 1 else ''} found"
 
 

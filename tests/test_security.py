@@ -6,6 +6,8 @@ import re
 from importlib.resources import files
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import make_app, soup
 from webapp.security import is_safe_local_path, local_path_or, template_script_hash
@@ -132,3 +134,15 @@ def test_hostile_return_paths_are_refused(value):
 @pytest.mark.parametrize("value", ["/", "/foi", "/foi/01.FOI.23.031828", "/foi?q=connect&page=2"])
 def test_local_paths_are_kept(value):
     assert local_path_or(value, "/x") == value
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(st.characters(min_codepoint=0, max_codepoint=0x2FFF) | st.sampled_from("\x7f\x85\u2028\u2029\u200b\ufeff"),
+               max_size=20))
+def test_no_path_holding_a_control_character_is_kept(rest):
+    """ASCII or not, a control or invisible character anywhere refuses the path."""
+    from webapp.security import _is_control
+
+    value = "/" + rest
+    if any(_is_control(ch) for ch in value):
+        assert not is_safe_local_path(value)

@@ -23,10 +23,12 @@ def render(component: str, params: dict) -> Markup:
     return Markup(getattr(template.module, macro)(params))
 
 
-def kept(component: str, params: dict) -> Markup:
-    """:func:`render`, kept in the app's fragment store by the parameters."""
+def kept(component: str, params: dict, key: object = None) -> Markup:
+    """:func:`render`, kept in the app's fragment store by the parameters, or by
+    ``key`` where the caller knows what the parameters follow from (cheaper than
+    freezing them)."""
     return current_app.jinja_env.keep_fragment(
-        ("component", component, frozen(params)), lambda: render(component, params))
+        ("component", component, frozen(params) if key is None else key), lambda: render(component, params))
 
 
 def frozen(value: Any) -> Any:

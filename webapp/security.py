@@ -118,7 +118,9 @@ def is_safe_local_path(value: str | None) -> bool:
     for candidate in candidates:
         if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
             return False
-        if any(_is_control(ch) for ch in candidate):
+        # Printable ASCII holds no control character: only other text is checked a
+        # character at a time (a banner's return path is checked on every page).
+        if not (candidate.isascii() and candidate.isprintable()) and any(_is_control(ch) for ch in candidate):
             return False
         parts = urlsplit(candidate)
         if parts.scheme or parts.netloc:

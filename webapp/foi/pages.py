@@ -18,7 +18,7 @@ from flask import current_app, url_for
 from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
-from webapp.components import frozen, render
+from webapp.components import frozen, kept, render
 from webapp.extensions import db
 from webapp.foi import components, filters, records
 from webapp.foi import search as search_module
@@ -64,7 +64,7 @@ class ResponsePage:
     record: Record
     title: str
     regime: str  # the legislation's name
-    outcome_tag: dict
+    outcome_tag: Markup
     facts: list[dict]
     topics: list[dict]  # {"name", "href"}
     exemption_rows: list[dict]
@@ -205,8 +205,9 @@ def _pagination(query: LogQuery, results: SearchPage) -> dict:
     }
 
 
-def outcome_tag(outcome: str) -> dict:
-    return {"text": OUTCOME_LABELS[outcome], "classes": OUTCOME_COLOURS[outcome]}
+def outcome_tag(outcome: str) -> Markup:
+    """The outcome's tag, kept by the outcome (its parameters follow from it alone)."""
+    return kept("tag", {"text": OUTCOME_LABELS[outcome], "classes": OUTCOME_COLOURS[outcome]}, key=("outcome", outcome))
 
 
 # --- the open data -------------------------------------------------------------------
