@@ -216,8 +216,8 @@ class SearchBackend:
     def _word_ids(self, connection, term: str) -> list[int] | None:
         """The ids of the published responses the word matches (None: the engine
         ignores the word). A word can match every response: the engine gathers the ids
-        into one value (a JSON array, an array), which the driver or ``json`` reads in C,
-        three times faster than 100,000 rows."""
+        into one value (SQLite's JSON array; PostgreSQL's array, in word_store), which
+        ``json`` or the driver reads in C, three times faster than 100,000 rows."""
         raise NotImplementedError
 
     def _ranked_ids(self, connection, query: LogQuery, limit: int, offset: int) -> list[int]:
