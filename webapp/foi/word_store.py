@@ -39,7 +39,8 @@ from webapp.foi.sets import LogSets
 log = logging.getLogger(__name__)
 
 # Matches from which a word's positions are kept for everyone: a word in fewer is found
-# through the index in a millisecond or two.
+# through the index in a millisecond or two. (So what is kept is the log's own
+# vocabulary, never a rare word someone typed.)
 STORE_FROM = 1000
 # The query of the row claiming a version's warming: no word's query is empty (a word
 # the index ignores has an empty query, and is never looked up).
