@@ -206,7 +206,7 @@ def test_warming_works_out_the_common_words_once_before_anyone_asks(pg_app, new_
     kept = stored(pg_app)
     assert worked_out == len(kept) > 0
     assert all(size >= COMMON_FROM for size in kept.values())
-    common, rare = common_and_rare(pg_app)
+    common, _ = common_and_rare(pg_app)
     assert f"'{common}'" in kept
     with index_lookups(engine) as lookups:
         found = search(pg_app, q=f"{common}s", sort="oldest")  # as people type it

@@ -26,6 +26,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 from operator import itemgetter
 
 from pyroaring import BitMap
@@ -73,8 +74,6 @@ class LogSets:
             self._days.append(-day(row[1]).toordinal())
             for name, column in columns.items():
                 in_rows[name][row[column]].append(index)
-        # Which order the positions are of: sets with the same layout share positions.
-        self.layout = hashlib.blake2b(self.ids.tobytes(), digest_size=16).hexdigest()
         self._position = position = array("l", [MISSING]) * (max(self.ids, default=0) + 1)
         for index, response_id in enumerate(self.ids):
             position[response_id] = index
@@ -93,6 +92,12 @@ class LogSets:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def layout(self) -> str:
+        """Which order the positions are of: sets with the same layout share positions
+        (worked out when first asked: only PostgreSQL's word store asks)."""
+        return hashlib.blake2b(self.ids.tobytes(), digest_size=16).hexdigest()
 
     def position(self, response_id: int) -> int:
         """Where the response comes in the newest-first order (MISSING: not published)."""

@@ -55,6 +55,8 @@ LOOKUP = text(
 # only for the version they were worked out for.
 FETCH = ("SELECT (SELECT version FROM foi_state WHERE id = 1) AS version, array_agg(s.response_id) AS ids "
          "FROM foi_search s WHERE s.search_vector @@ {query}")
+FETCH_TERM = text(FETCH.format(query="plainto_tsquery('english', :term)"))  # what was typed
+FETCH_QUERY = text(FETCH.format(query="CAST(:query AS tsquery)"))  # a lexeme, for warming
 STORE = text("INSERT INTO foi_word_set (version, layout, query, positions) "
              "VALUES (:version, :layout, :query, :positions) ON CONFLICT DO NOTHING")
 STORED = text("SELECT EXISTS (SELECT 1 FROM foi_word_set "
@@ -94,14 +96,14 @@ def word_set(connection, sets: LogSets, term: str) -> BitMap | None:
         return None
     if row.positions is not None:
         return BitMap.deserialize(bytes(row.positions))
-    return _work_out(connection, sets, "plainto_tsquery('english', :term)", {"term": term}, row.query)[0]
+    return _work_out(connection, sets, FETCH_TERM, {"term": term}, row.query)[0]
 
 
-def _work_out(connection, sets: LogSets, query_sql: str, params: dict, query: str) -> tuple[BitMap, bool]:
+def _work_out(connection, sets: LogSets, fetch, params: dict, query: str) -> tuple[BitMap, bool]:
     """(The positions of the matches, whether they are these sets' version's), from the
     index; stored when the word is common and the version is the sets'."""
     by_index(connection)
-    row = connection.execute(text(FETCH.format(query=query_sql)), params).one()
+    row = connection.execute(fetch, params).one()
     ids = row.ids or []
     found = sets.positions(ids)
     current = row.version == sets.version
@@ -139,7 +141,7 @@ def warm(engine: Engine, sets: LogSets, limit: int) -> int:
         with engine.connect() as connection:
             if connection.execute(STORED, _key(sets, query)).scalar():
                 continue  # a search asked first
-            _, current = _work_out(connection, sets, "CAST(:query AS tsquery)", {"query": query}, query)
+            _, current = _work_out(connection, sets, FETCH_QUERY, {"query": query}, query)
         if not current:
             break
         worked_out += 1
