@@ -18,6 +18,8 @@ def axe_source() -> str:
 
 
 def run_axe(page, selector: str | None = None) -> list[dict]:
+    # Never a page still arriving (a click that navigates returns before it has loaded).
+    page.wait_for_load_state("load")
     if getattr(page, "javascript_disabled", False):
         return _run_axe_on_snapshot(page, selector)
     return _run_axe(page, selector)

@@ -105,3 +105,13 @@ def test_an_aborted_asset_is_a_problem_unless_the_page_went_on(page):
     page.unroute("**/static/dist/*.css")
     page.goto("/")  # a navigation after both aborts: both were abandoned with their pages
     assert unexplained_aborts(page) == []
+
+
+def test_a_followed_link_is_still_loading_when_the_click_returns(no_js_page):
+    """The live server holds back the rest of a page a link leads to (harness.HOLD_BACK),
+    so a test that reads such a page without waiting for it fails on every machine."""
+    no_js_page.goto("/")
+    no_js_page.locator(".govuk-service-navigation__list a[href='/foi']").click()
+    assert no_js_page.evaluate("document.readyState") == "loading"
+    no_js_page.wait_for_load_state()
+    assert no_js_page.locator("main h1").inner_text() == "FOI responses"
