@@ -14,7 +14,7 @@ from tests.foi_fixtures import SHIPPED_REFERENCE, load_shipped, meta, write
 from webapp.extensions import db
 from webapp.foi.publish import import_path, publish
 from webapp.foi.query import LogQuery
-from webapp.foi.search import NARROW, PostgresSearch, SqliteSearch, backend_for
+from webapp.foi.search import PostgresSearch, SqliteSearch, backend_for
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -181,24 +181,28 @@ def test_relevance_is_affordable_by_the_matches_before_filters(search_app, monke
     assert (page.total, page.sort, page.relevance_dropped) == (1, "relevance", False)
 
 
-def database_answer(app, query: LogQuery) -> list[int]:
-    """What the database alone says ``query`` matches, newest first: its own full-text
-    match of all the words at once and the filters' SQL, without the log's sets."""
+def database_answer(app, query: LogQuery, ranked: bool = False) -> list[int]:
+    """What the database alone says ``query`` matches, newest first (``ranked``: most
+    relevant first, by the engine's own rank of the whole query): its own full-text match
+    of all the words at once and the filters' SQL, without the log's sets."""
     with app.app_context(), db.engine.connect() as connection:
         backend = backend_for(db.engine)
-        if db.engine.dialect.name == "postgresql":
-            clauses, params, expanding = backend.filters(query, NARROW, published=False)
-            if query.terms:
-                clauses.insert(0, PostgresSearch.MATCH)
-                params["terms"] = " ".join(query.terms)
-            sql = (f"SELECT s.response_id FROM foi_search s WHERE {' AND '.join(clauses) or 'TRUE'} "
-                   "ORDER BY s.published DESC, s.response_id DESC")
-        else:
-            clauses, params, expanding = backend.filters(query)
-            if query.terms:
-                clauses.append("r.id IN (SELECT rowid FROM foi_fts WHERE foi_fts MATCH :match)")
-                params["match"] = SqliteSearch.match(query.terms)
-            sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY r.published DESC, r.id DESC"
+        clauses, params, expanding = backend.filters(query)
+        order = "r.published DESC, r.id DESC"
+        if query.terms and db.engine.dialect.name == "postgresql":
+            clauses.append("r.id IN (SELECT s.response_id FROM foi_search s "
+                           "WHERE s.search_vector @@ plainto_tsquery('english', :terms))")
+            params["terms"] = " ".join(query.terms)
+            if ranked:
+                order = ("(SELECT ts_rank_cd(s.search_vector, plainto_tsquery('english', :terms)) "
+                         f"FROM foi_search s WHERE s.response_id = r.id) DESC, {order}")
+        elif query.terms:
+            clauses.append("r.id IN (SELECT rowid FROM foi_fts WHERE foi_fts MATCH :match)")
+            params["match"] = SqliteSearch.match(query.terms)
+            if ranked:
+                # FTS5 gives equally relevant matches in rowid order.
+                order = "(SELECT rank FROM foi_fts WHERE foi_fts MATCH :match AND rowid = r.id), r.id"
+        sql = f"SELECT r.id FROM foi_response r WHERE {' AND '.join(clauses)} ORDER BY {order}"
         return list(connection.execute(backend.statement(sql, expanding), params).scalars())
 
 
@@ -218,9 +222,9 @@ def database_answer(app, query: LogQuery) -> list[int]:
     {"published_from": dt.date(2021, 3, 1), "published_to": dt.date(2023, 3, 1)},
 ])
 def test_every_page_is_the_database_answer(search_app, criteria):
-    """Over 300 published responses, the count and every page, newest and oldest first,
-    are what the database alone answers for the whole query (the sets count and page
-    them; the database matches each word on its own)."""
+    """Over 300 published responses, the count and every page, newest and oldest first
+    and most relevant first, are what the database alone answers for the whole query
+    (the sets count and page them; the database matches each word on its own)."""
     from webapp.foi.samples import sample_documents
 
     documents, problems = sample_documents(300)
@@ -236,6 +240,12 @@ def test_every_page_is_the_database_answer(search_app, criteria):
         assert found == (expected if order == "newest" else expected[::-1])
     if criteria == {"q": "fictional"}:
         assert len(expected) > 20  # more than one page
+    if "q" in criteria:
+        ranked = database_answer(search_app, LogQuery(**criteria), ranked=True)
+        first = search(search_app, sort="relevance", **criteria)
+        assert first.sort == "relevance"
+        pages = [first] + [search(search_app, sort="relevance", page=n, **criteria) for n in range(2, first.pages + 2)]
+        assert [hit.id for page in pages for hit in page.hits] == ranked
 
 
 def test_the_whole_log_count_follows_imports(search_app, tmp_path):

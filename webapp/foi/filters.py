@@ -8,9 +8,8 @@ query strings, the search's SQL, the facets and the page all walk this table, in
 order, so adding a filter is adding one entry.
 
 The SQL of an entry is told where it runs by :class:`At`: the alias of the table read and
-its response id column, whether a facet is checked one row at a time (by key, for each
-match SQLite ranks), and whether the table is PostgreSQL's narrow ``foi_search`` (published responses
-only; it has the ``published`` and ``outcome`` columns, nothing else of the response).
+its response id column, and whether a facet is checked one row at a time (by key, for
+each match SQLite ranks).
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ class At:
     row: str = "r"
     key: str = "id"
     per_row: bool = False
-    narrow: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,11 +167,7 @@ class ColumnChoice(ChoiceFilter):
     column: str = ""
 
     def clause(self, value, at: At) -> Clause:
-        if at.narrow and self.column not in NARROW_COLUMNS:
-            sql = f"{at.row}.{at.key} IN (SELECT c.id FROM foi_response c WHERE c.{self.column} IN :{self.field})"
-        else:
-            sql = f"{at.row}.{self.column} IN :{self.field}"
-        return Clause(sql, {self.field: list(value)}, (self.field,))
+        return Clause(f"{at.row}.{self.column} IN :{self.field}", {self.field: list(value)}, (self.field,))
 
     def values_sql(self) -> str:
         return f"SELECT id, {self.column} FROM foi_response"

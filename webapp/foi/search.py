@@ -8,8 +8,9 @@ title, summary and a snippet of the request and answers marked up for highlighti
 Filters are the entries of ``filters.FILTERS`` (outcomes, topics and exemptions: any
 of; a published date range); the conditions combine with AND. What a search matches is
 counted and paged from the content version's sets (:mod:`webapp.foi.sets`), each word's
-matches found by the engine; the engine ranks by relevance, with each filter's own SQL
-condition, and reads the page's rows. ``backend_for(engine, records=True)`` also reads each hit's full :class:`Record`
+matches found by the engine; the engine ranks by relevance (SQLite's FTS5 with each
+filter's own SQL condition; PostgreSQL the matches the sets found) and reads the page's
+rows. ``backend_for(engine, records=True)`` also reads each hit's full :class:`Record`
 (for the open data), in the same query as the hit.
 """
 
@@ -86,8 +87,6 @@ def highlighted(value: str | None) -> Markup:
 
 
 PER_ROW = At(per_row=True)
-# PostgreSQL's narrow table of published responses (``foi_search``).
-NARROW = At(row="s", key="response_id", narrow=True)
 
 
 class SearchBackend:
@@ -143,7 +142,7 @@ class SearchBackend:
         if offset >= total:
             ids = []
         elif query.effective_sort == "relevance":
-            ids = self._ranked_ids(connection, query, per_page, offset)
+            ids = self._ranked_ids(connection, query, sets, found, per_page, offset)
         else:
             ids = sets.page(found, offset, per_page, oldest=query.effective_sort == "oldest")
         rows = self._text_rows(connection, query, ids) if query.terms else self._rows(connection, ids)
@@ -165,7 +164,7 @@ class SearchBackend:
         def ids(connection, sets: LogSets) -> list[int]:
             found, ranked = self._matches(connection, sets, query)
             if ranked.effective_sort == "relevance" and found:
-                return self._ranked_ids(connection, ranked, len(found), 0)
+                return self._ranked_ids(connection, ranked, sets, found, len(found), 0)
             return sets.in_order(found, oldest=ranked.effective_sort == "oldest")
         return self._with_sets(ids)
 
@@ -220,8 +219,10 @@ class SearchBackend:
         ``json`` or the driver reads in C, three times faster than 100,000 rows."""
         raise NotImplementedError
 
-    def _ranked_ids(self, connection, query: LogQuery, limit: int, offset: int) -> list[int]:
-        """One page of the matches, most relevant first."""
+    def _ranked_ids(self, connection, query: LogQuery, sets: LogSets, found: BitMap, limit: int,
+                    offset: int) -> list[int]:
+        """One page of the matches (``found``, at most ``RELEVANCE_LIMIT``), most relevant
+        first."""
         raise NotImplementedError
 
     def _text_rows(self, connection, query: LogQuery, ids):
@@ -246,8 +247,9 @@ class SqliteSearch(SearchBackend):
                                    {"match": self.match([term])}).scalar()
         return json.loads(found)
 
-    def _ranked_ids(self, connection, query, limit, offset):
-        # No is_published check: the index holds published responses only.
+    def _ranked_ids(self, connection, query, sets, found, limit, offset):
+        # bm25 needs FTS5's own match: the matches' rowids given to it instead (rowid IN)
+        # cost up to seconds. No is_published check: the index holds published responses only.
         clauses, params, expanding = self.filters(query, PER_ROW, published=False)
         params.update(match=self.match(query.terms), limit=limit, offset=offset)
         if clauses:
@@ -278,12 +280,15 @@ class PostgresSearch(SearchBackend):
     published responses only (id, published date, outcome, vector; a trigger keeps it in
     step, migration 0005). A word's matches are read from that table alone, through the
     index, and a common word's are kept for every worker (:mod:`webapp.foi.word_store`);
-    relevance is ``ts_rank_cd``; headlines are built for the page's rows only."""
+    relevance is ``ts_rank_cd`` of the matches the sets found, read by id; headlines are
+    built for the page's rows only."""
 
     name = "postgresql-tsvector"
     HEADLINE = "HighlightAll=true, StartSel=\x02, StopSel=\x03"
     SNIPPET = "MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=\" … \", StartSel=\x02, StopSel=\x03"
-    MATCH = "s.search_vector @@ plainto_tsquery('english', :terms)"
+    RANKED = text("SELECT s.response_id FROM foi_search s WHERE s.response_id = ANY(:ids) "
+                  "ORDER BY ts_rank_cd(s.search_vector, plainto_tsquery('english', :terms)) DESC, "
+                  "s.published DESC, s.response_id DESC LIMIT :limit OFFSET :offset")
 
     def _word_set(self, connection, sets, term):
         # A stop word ("the") gives an empty query, which the whole search leaves out.
@@ -293,19 +298,13 @@ class PostgresSearch(SearchBackend):
         if self.warm_words:
             word_store.start_warming(self.engine, sets, self.warm_words)
 
-    def _ranked_ids(self, connection, query, limit, offset):
-        """Every match from the indexes' bitmaps (words, outcome), ranked, then the page:
-        left alone, the planner may walk the date index instead, reading thousands of
-        vectors."""
-        clauses, params, expanding = self.filters(query, NARROW, published=False)
-        params.update(terms=" ".join(query.terms), limit=limit, offset=offset)
-        rank = "ts_rank_cd(s.search_vector, plainto_tsquery('english', :terms))"
-        sql = (f"WITH m AS MATERIALIZED (SELECT s.response_id, s.published, {rank} AS rank FROM foi_search s "
-               f"WHERE {' AND '.join([self.MATCH, *clauses])}) "
-               "SELECT m.response_id FROM m ORDER BY m.rank DESC, m.published DESC, m.response_id DESC "
-               "LIMIT :limit OFFSET :offset")
-        word_store.by_index(connection)
-        return list(connection.execute(self.statement(sql, expanding), params).scalars())
+    def _ranked_ids(self, connection, query, sets, found, limit, offset):
+        """The matches ranked by their ids: the sets have found them, so the words'
+        index is not read again (for a common word with a rare one, most of the time),
+        only each match's vector, by primary key."""
+        return list(connection.execute(self.RANKED, {
+            "ids": sets.in_order(found), "terms": " ".join(query.terms), "limit": limit, "offset": offset,
+        }).scalars())
 
     def _text_rows(self, connection, query, ids):
         """The page's rows, headlines built for them only, in the order of ``ids``."""
