@@ -75,7 +75,7 @@ COMMON = text(
     "AND c.share >= :share AND c.lexeme ~ '^[[:alnum:]]+$' ORDER BY c.share DESC LIMIT :limit")
 
 
-def by_index(connection) -> None:
+def _by_index(connection) -> None:
     """For this transaction, find matches through the GIN index. When a word is in
     nearly every response the planner prefers reading the whole table, checking each
     row's vector against the words: several times slower than the index's exact
@@ -102,7 +102,7 @@ def word_set(connection, sets: LogSets, term: str) -> BitMap | None:
 def _work_out(connection, sets: LogSets, fetch, params: dict, query: str) -> tuple[BitMap, bool]:
     """(The positions of the matches, whether they are these sets' version's), from the
     index; stored when the word is common and the version is the sets'."""
-    by_index(connection)
+    _by_index(connection)
     row = connection.execute(fetch, params).one()
     ids = row.ids or []
     found = sets.positions(ids)
