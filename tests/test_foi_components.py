@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from tests.conftest import make_app
 from tests.foi_fixtures import SHIPPED_REFERENCE, copy_content, load_shipped, meta, write
@@ -85,6 +86,8 @@ LOG_STATES = [
     "/foi?published-from-day=31&published-from-month=2&published-from-year=2024",
     "/foi?q=%3Cb%3E%26amp%22&topic=%3Cx%3E",
     f"/foi/{SHIPPED_REFERENCE}",
+    "/foi/NMC-2024-0601",  # four exemptions
+    "/foi/NMC-2024-0342",  # updated, with a change note
 ]
 
 
@@ -222,3 +225,47 @@ def test_one_rendering_serves_every_search_with_the_same_shape_of_pages(app, ren
         components.component("pagination", pages(current, last, lambda n: f"/foi?page={n}"))
     shapes = [key for key in app.jinja_env.fragments if key[:2] == ("component", "pagination")]
     assert len(shapes) == 8
+
+
+# --- summary lists: keys and values written into a rendering of the list's rows -----------
+
+CELL_TEXT = TYPED | st.sampled_from(["app-slot-0-", "app-slot-1-&", " padded ", "two\nlines", "", "<b>bold</b>"])
+
+
+def cells(kind: str):
+    if kind == "text":
+        return CELL_TEXT.map(lambda text: {"text": text}) | CELL_TEXT.map(lambda text: {"text": Markup(text)})
+    return CELL_TEXT.map(lambda html: {"html": Markup(html)}) | CELL_TEXT.map(lambda html: {"html": html})
+
+
+ROWS = st.lists(st.fixed_dictionaries({"key": cells("text"), "value": st.sampled_from(["text", "html"]).flatmap(cells)}),
+                max_size=6)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=ROWS, classes=st.sampled_from([None, "app-response__facts"]))
+def test_a_summary_list_is_the_macros_html_whatever_its_rows_hold(app, rendering, rows, classes):
+    params = {"rows": rows, **({"classes": classes} if classes else {})}
+    assert str(components.component("summary-list", params)) == str(govuk.render("summary-list", params))
+
+
+def test_a_lazy_string_in_a_summary_list_is_written_as_the_macro_writes_it(app, rendering):
+    """The macro prints a lazy string without escaping it (it has ``__html__``)."""
+    from flask_babel import lazy_gettext
+    params = {"rows": [{"key": {"text": lazy_gettext("Outcome")}, "value": {"text": lazy_gettext("A <b> & c")}}]}
+    assert str(components.component("summary-list", params)) == str(govuk.render("summary-list", params))
+
+
+def test_one_rendering_serves_every_response_s_facts(tmp_path):
+    """Responses whose facts have the same rows share one rendering; their words are not in it."""
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
+    load_shipped(app)
+    client = app.test_client()
+    app.jinja_env.forget_fragments()
+    for reference in (SHIPPED_REFERENCE, "NMC-2024-0117", "NMC-2024-0455", "NMC-2024-0733"):
+        assert client.get(f"/foi/{reference}").status_code == 200
+    kept = [value for key, value in app.jinja_env.fragments.items() if key[:2] == ("component", "summary-list")]
+    facts = [html for html in kept if "app-response__facts" in html]
+    assert len(facts) == 1
+    assert not any(reference in str(html) for html in kept
+                   for reference in (SHIPPED_REFERENCE, "NMC-2024-0117", "NMC-2024-0455", "NMC-2024-0733"))
