@@ -497,6 +497,40 @@ def test_templates_follow_a_locale_changed_within_a_request(pseudo_app):
         assert render_template_string(template) == "Home Cookies"
 
 
+def test_python_messages_follow_a_locale_changed_within_a_request(pseudo_app):
+    """webapp.i18n's gettext, ngettext and lazy_gettext read the catalogue kept for the
+    request, and give what Flask-Babel's own give, in either language."""
+    import flask_babel
+
+    from webapp import i18n
+
+    def messages(module) -> list[str]:
+        return [module.gettext("Home"), module.gettext("Page %(page)d of %(pages)d, %(sort)s.", page=2, pages=9, sort="x"),
+                module.ngettext("%(total)s response", "%(total)s responses", 1, total="1"),
+                module.ngettext("%(total)s response", "%(total)s responses", 3, total="3"),
+                str(module.lazy_gettext("Cookies"))]
+
+    with pseudo_app.test_request_context("/"):
+        english = messages(i18n)
+        with force_locale(PSEUDO_LOCALE):
+            assert messages(i18n) == messages(flask_babel)
+            assert messages(i18n)[0] == "[[Home]]" and messages(i18n)[3] == "[[%(total)s responses]]" % {"total": 3}
+        assert messages(i18n) == english == messages(flask_babel)
+        assert english[:2] == ["Home", "Page 2 of 9, x."]
+
+
+def test_the_application_s_python_translates_through_one_module():
+    """Flask-Babel's gettext finds its catalogue again on every call; the app's code uses
+    webapp.i18n's, which reads the request's once (so a log page does not pay twenty times)."""
+    asking_flask_babel = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "webapp").rglob("*.py")) if path.name != "i18n.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.match(r"\s*from flask_babel import .*\b(n?gettext|lazy_gettext|pgettext)\b", line)
+    ]
+    assert asking_flask_babel == []
+
+
 def test_each_app_reads_its_own_catalogues(tmp_path, pseudo_app):
     """Two apps in one process, the same locale, different translation folders: each
     keeps to its own (Flask-Babel caches loaded catalogues by locale)."""

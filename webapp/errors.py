@@ -9,10 +9,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template, request
-from flask_babel import lazy_gettext
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from webapp.i18n import lazy_gettext
 from webapp.observability import request_id
 
 # Headers of an HTTP error worth passing on to the client (e.g. Allow on a 405).

@@ -2,8 +2,9 @@
 
 English is the only language for now; ``SUPPORTED_LOCALES`` is where a second one
 (Welsh, ``cy``) would be added once its catalogue exists. Templates mark strings with
-``{{ _("...") }}`` or ``{% trans %}``; Python with ``gettext``/``lazy_gettext`` from
-``flask_babel``; scripts take theirs from ``data-`` attributes the templates render.
+``{{ _("...") }}`` or ``{% trans %}``; Python with this module's ``gettext``,
+``ngettext`` and ``lazy_gettext`` (Flask-Babel's, reading the request's catalogue once);
+scripts take theirs from ``data-`` attributes the templates render.
 ``make translations`` extracts them into ``webapp/translations/messages.pot``
 (docs/translation.md).
 """
@@ -17,7 +18,8 @@ from babel import Locale
 from babel.dates import format_date
 from flask import Flask
 from flask.globals import _cv_app
-from flask_babel import Babel, _get_current_context, get_locale, get_translations, gettext
+from flask_babel import Babel, _get_current_context, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -70,6 +72,28 @@ def translations():
         return get_translations()
     found = context.babel_translations = get_translations()
     return found
+
+
+def gettext(string: str, **variables) -> str:
+    """``flask_babel.gettext``: ``string`` in this request's language, formatted with
+    ``variables`` when there are any. It reads the catalogue :func:`translations` keeps
+    for the request, where Flask-Babel's finds its domain, context and catalogue again
+    on every call (a log page asks about twenty times)."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """``flask_babel.ngettext``: the singular or plural for ``num``, formatted, with
+    ``num`` among the variables."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """``flask_babel.lazy_gettext``: translated by :func:`gettext` each time it is
+    used as text (for messages defined at import, before any request)."""
+    return LazyString(gettext, string, **variables)
 
 
 @pass_context

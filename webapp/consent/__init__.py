@@ -4,10 +4,10 @@ registry of every cookie the site can set (``policy.REGISTRY``)."""
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext
 
 from webapp.consent import policy, visitor
 from webapp.extensions import page_cache
+from webapp.i18n import lazy_gettext
 from webapp.navigation import add_footer_link
 
 # Pages differ by these cookies, so the page cache keys by them.

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask_babel import lazy_gettext
 from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from webapp.consent import policy
 from webapp.forms import GovukForm, GovukRadiosField
+from webapp.i18n import lazy_gettext
 from webapp.security import local_path_or
 
 YES, NO = "yes", "no"

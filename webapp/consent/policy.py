@@ -13,8 +13,9 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from webapp.i18n import lazy_gettext
 
 ESSENTIAL = "essential"
 FUNCTIONAL = "functional"

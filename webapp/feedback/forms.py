@@ -20,7 +20,6 @@ import uuid
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
@@ -28,6 +27,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from webapp.feedback.store import MAX_IMPROVEMENT, RATINGS
 from webapp.forms import GovukCharacterCountField, GovukForm, GovukInputField, GovukRadiosField
+from webapp.i18n import lazy_gettext
 from webapp.security import local_path_or
 from webapp.text import clean_text
 

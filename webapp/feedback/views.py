@@ -10,11 +10,11 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext
 from flask_wtf.csrf import generate_csrf
 
 from webapp.extensions import csrf, limiter
 from webapp.feedback import forms, store
+from webapp.i18n import lazy_gettext
 from webapp.page_cache import BoundedStore, cacheable
 from webapp.security import local_path_or
 

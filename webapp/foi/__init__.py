@@ -8,9 +8,9 @@ cache so an import reaches every worker.
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext
 
 from webapp.extensions import db, page_cache
+from webapp.i18n import lazy_gettext
 from webapp.navigation import add_navigation
 
 

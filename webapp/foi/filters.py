@@ -19,9 +19,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import gettext, lazy_gettext
-
 from webapp.foi.vocabulary import OUTCOME_LABELS
+from webapp.i18n import gettext, lazy_gettext
 from webapp.text import clean_text
 
 MAX_VALUES = 50

@@ -12,10 +12,10 @@ import html
 import re
 
 import nh3
-from flask_babel import gettext
 from markdown_it import MarkdownIt
 
 from webapp.foi.problems import shown
+from webapp.i18n import gettext
 
 # Markdown nested deeper than this (lists and quotes inside each other) is refused:
 # markdown-it stops at 20 levels and would drop the innermost text without a word.

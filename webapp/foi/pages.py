@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
-from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from webapp.components import frozen, kept, render
@@ -27,7 +26,7 @@ from webapp.foi.query import SORTS, LogQuery, ParsedQuery, parse, query_string
 from webapp.foi.records import Record
 from webapp.foi.search import SearchBackend, SearchPage, backend_for
 from webapp.foi.vocabulary import OUTCOME_COLOURS, OUTCOME_LABELS, REGIME_NAMES, slugify
-from webapp.i18n import govuk_date
+from webapp.i18n import gettext, govuk_date, ngettext
 
 FEED_SIZE = 50
 

@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask_babel import gettext, lazy_gettext
-
 from webapp.foi import filters
 from webapp.foi.filters import Reader
+from webapp.i18n import gettext, lazy_gettext
 from webapp.text import clean_text
 
 MAX_QUERY = 200

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask_babel import lazy_gettext
+from webapp.i18n import lazy_gettext
 
 # The outcome of a response, by slug: the words a content file may give and the open
 # data shows (English whatever the page's language).

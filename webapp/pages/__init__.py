@@ -4,8 +4,8 @@ statement, the privacy notice and staying safe online; the site's contact link."
 from __future__ import annotations
 
 from flask import Flask, current_app
-from flask_babel import lazy_gettext
 
+from webapp.i18n import lazy_gettext
 from webapp.navigation import add_footer_link, add_navigation
 
 
