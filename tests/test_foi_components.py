@@ -190,7 +190,18 @@ def test_a_filter_group_is_kept_once_per_choice_whatever_else_is_chosen(tmp_path
         by_field.setdefault(key[2], []).append(key[3])
     assert sorted(by_field["topic"]) == sorted([govuk.frozen(["drones"]), govuk.frozen([])])
     assert sorted(by_field["outcome"]) == sorted([govuk.frozen(["refused"]), govuk.frozen([])])
-    assert "published-from" not in by_field  # shows what was typed: never kept whole
+    blank = govuk.frozen({"day": "", "month": "", "year": ""})
+    assert by_field["published-from"] == [blank]  # kept whole only while nothing is typed in it
+
+
+def test_a_date_group_with_something_typed_is_never_kept_whole(tmp_path):
+    app = make_app(tmp_path, PAGE_CACHE_ENTRIES=0)
+    load_shipped(app)
+    client = app.test_client()
+    for address in ["/foi?published-from-year=2024", "/foi?published-to-day=7x", "/foi?published-from-month=2&q=x"]:
+        assert client.get(address).status_code == 200
+    kept = [key[3] for key in app.jinja_env.fragments if key[0] == "filter group" and key[2].startswith("published-")]
+    assert set(kept) <= {govuk.frozen({"day": "", "month": "", "year": ""})}
 
 
 # --- pagination: links and numbers written into a rendering of the pages' shape --------

@@ -69,14 +69,17 @@ class Reader:
 class Filter:
     """The parts every entry has; the kinds below fill them in."""
 
-    # Whether the form field shows what was typed (not only what was chosen from a list).
-    shows_typed = False
     name: str  # the query parameter, and the id of the form field
     field: str  # the LogQuery field
     empty: object = ()
 
     def parameters(self) -> tuple[str, ...]:
         return (self.name,)
+
+    def holds_typed(self, shown: object) -> bool:
+        """Whether the form field's value ``shown`` holds something the visitor typed
+        (not only what was chosen from a list): such a group is never kept."""
+        return False
 
     def parse(self, reader: Reader, facets) -> object:
         raise NotImplementedError
@@ -233,7 +236,6 @@ def read_date(day: str, month: str, year: str, label: str) -> tuple[dt.date | No
 class DateFilter(Filter):
     """A date typed as day, month and year, compared with a date column."""
 
-    shows_typed = True
     name: str
     field: str
     legend: object
@@ -246,6 +248,9 @@ class DateFilter(Filter):
 
     def parameters(self) -> tuple[str, ...]:
         return tuple(f"{self.name}-{part}" for part in DATE_PARTS)
+
+    def holds_typed(self, shown: dict[str, str]) -> bool:
+        return any(shown.values())
 
     def parse(self, reader: Reader, facets) -> dt.date | None:
         parts = {part: clean_text(reader.args.get(f"{self.name}-{part}") or "").strip()[:10] for part in DATE_PARTS}

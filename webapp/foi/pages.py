@@ -140,11 +140,12 @@ def filter_groups(parsed: ParsedQuery, available: Facets, version: object) -> tu
     ``version`` (``available``). So a group of choices is worked out once per (content
     version, locale, field, what was chosen and its error), then reused (a shared,
     read-only value in the app's bounded fragment store): a search that ticks a topic
-    draws the topic group again, not the outcomes. A group that shows what was typed
-    (a date) is never kept whole; its component is kept blank (components.py)."""
+    draws the topic group again, not the outcomes. A group holding something typed
+    (a date) is never kept whole; its component is kept blank (components.py), and the
+    group is kept whole while nothing is typed in it, as on most pages."""
     groups = []
     for entry in filters.FILTERS:
-        if entry.shows_typed:
+        if entry.holds_typed(parsed.form[entry.name]):
             group = _filter_group(entry, parsed, available)
         else:
             key = ("filter group", version, entry.name, frozen(parsed.form[entry.name]),
