@@ -161,7 +161,9 @@ def summary_list(params: dict) -> Markup:
         key, value = cell(item.get("key", {})), cell(item.get("value", {}))
         return None if key is None or value is None else {**item, "key": key, "value": value}
 
-    rows = [row(item) for item in params.get("rows", [])] if not set(params) - {"rows", "classes", "attributes"} else [None]
+    if set(params) - {"rows", "classes", "attributes"}:  # a card, say
+        return components.render("summary-list", params)
+    rows = [row(item) for item in params.get("rows", [])]
     if None in rows:
         return components.render("summary-list", params)
     filled = slots.fill(components.kept("summary-list", {**params, "rows": rows}))
