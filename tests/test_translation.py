@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
@@ -36,6 +37,8 @@ from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 from flask import render_template_string
 from flask_babel import force_locale, lazy_gettext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jinja2 import Environment, nodes
 
 from tests.conftest import make_app, soup
@@ -539,3 +542,22 @@ def test_each_app_reads_its_own_catalogues(tmp_path, pseudo_app):
         assert str(lazy_gettext("Cookies")) == "Cookies"  # no catalogue for it: English
     with pseudo_app.test_request_context("/"), force_locale(PSEUDO_LOCALE):
         assert str(lazy_gettext("Cookies")) == "[[Cookies]]"
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(st.characters(exclude_categories=("Cs",)), max_size=20) | st.sampled_from(["<b>&amp;", "%(date)s", "100%", '"q"']))
+def test_a_line_filled_in_python_is_what_the_template_s_underscore_gives(pseudo_app, value):
+    """The log's result lines are translated once a page and filled in per result
+    (pages.filled_in): the same HTML as ``_(message, **values)`` in a template, in
+    either language."""
+    from markupsafe import Markup
+
+    from webapp.foi.pages import filled_in
+    from webapp.i18n import gettext
+
+    for forced in (False, True):
+        with pseudo_app.test_request_context("/"), (force_locale(PSEUDO_LOCALE) if forced else nullcontext()):
+            for message, name in (("Reference %(reference)s", "reference"), ("Published %(date)s", "date")):
+                theirs = render_template_string("{{ _(message, **values) }}", message=message, values={name: value})
+                assert str(filled_in(Markup(gettext(message)), **{name: value})) == theirs
+                assert theirs.startswith("[[") == forced

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from webapp.components import frozen, kept, render
 from webapp.extensions import db
@@ -124,14 +124,25 @@ def log_page(args) -> LogPage:
         page.count_heading = ngettext("%(total)s response", "%(total)s responses", results.total, total=total)
     page.position = gettext("Page %(page)d of %(pages)d, %(sort)s.", page=results.page, pages=results.pages,
                             sort=str(SORTS[results.sort]).lower())
+    # Each hit's lines, from messages translated once a page (a _() per line in the
+    # template's loop was a third of drawing twenty results).
+    reference_line, published_line = Markup(gettext("Reference %(reference)s")), Markup(gettext("Published %(date)s"))
     page.hits = [{
         "href": url_for("foi.response", reference=hit.reference), "reference": hit.reference,
         "title_html": hit.title_html, "summary_html": hit.summary_html, "snippet_html": hit.snippet_html,
         "published": hit.published, "tag": outcome_tag(hit.outcome),
+        "reference_line": filled_in(reference_line, reference=hit.reference),
+        "published_line": filled_in(published_line, date=govuk_date(hit.published)),
     } for hit in results.hits]
     if results.pages > 1 and not results.past_the_end:
         page.pagination = _pagination(query, results)
     return page
+
+
+def filled_in(message: Markup, **values) -> Markup:
+    """A translated ``message`` (trusted as HTML, as the templates' ``_()`` trusts it) with
+    ``values`` escaped and written in: what ``_(message, **values)`` gives a template."""
+    return Markup(str(message) % {name: escape(value) for name, value in values.items()})
 
 
 def filter_groups(parsed: ParsedQuery, available: Facets, version: object) -> tuple[dict, ...]:
