@@ -548,12 +548,11 @@ def test_each_app_reads_its_own_catalogues(tmp_path, pseudo_app):
 @given(value=st.text(st.characters(exclude_categories=("Cs",)), max_size=20) | st.sampled_from(["<b>&amp;", "%(date)s", "100%", '"q"']))
 def test_a_line_filled_in_python_is_what_the_template_s_underscore_gives(pseudo_app, value):
     """The log's result lines are translated once a page and filled in per result
-    (pages.filled_in): the same HTML as ``_(message, **values)`` in a template, in
+    (i18n.filled_in): the same HTML as ``_(message, **values)`` in a template, in
     either language."""
     from markupsafe import Markup
 
-    from webapp.foi.pages import filled_in
-    from webapp.i18n import gettext
+    from webapp.i18n import filled_in, gettext
 
     for forced in (False, True):
         with pseudo_app.test_request_context("/"), (force_locale(PSEUDO_LOCALE) if forced else nullcontext()):

@@ -22,7 +22,7 @@ from flask_babel import Babel, _get_current_context, get_locale, get_translation
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 SUPPORTED_LOCALES = ("en",)
 DEFAULT_LOCALE = "en"
@@ -109,6 +109,13 @@ def template_gettext(context: Context, string: str, **variables) -> str:
     if not variables and "%" not in text:
         return text
     return text % variables
+
+
+def filled_in(message: Markup, **values) -> Markup:
+    """A translated ``message`` (trusted as HTML, as :func:`template_gettext` trusts it)
+    with ``values`` escaped and written in: what ``_(message, **values)`` gives a
+    template, for a message translated once and filled in many times (a page's results)."""
+    return Markup(str(message) % {name: escape(value) for name, value in values.items()})
 
 
 def govuk_date(value: date | None) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from webapp.components import frozen, kept, render
 from webapp.extensions import db
@@ -26,7 +26,7 @@ from webapp.foi.query import SORTS, LogQuery, ParsedQuery, parse, query_string
 from webapp.foi.records import Record
 from webapp.foi.search import SearchBackend, SearchPage, backend_for
 from webapp.foi.vocabulary import OUTCOME_COLOURS, OUTCOME_LABELS, REGIME_NAMES, slugify
-from webapp.i18n import gettext, govuk_date, ngettext
+from webapp.i18n import filled_in, gettext, govuk_date, ngettext
 
 FEED_SIZE = 50
 
@@ -137,12 +137,6 @@ def log_page(args) -> LogPage:
     if results.pages > 1 and not results.past_the_end:
         page.pagination = _pagination(query, results)
     return page
-
-
-def filled_in(message: Markup, **values) -> Markup:
-    """A translated ``message`` (trusted as HTML, as the templates' ``_()`` trusts it) with
-    ``values`` escaped and written in: what ``_(message, **values)`` gives a template."""
-    return Markup(str(message) % {name: escape(value) for name, value in values.items()})
 
 
 def filter_groups(parsed: ParsedQuery, available: Facets, version: object) -> tuple[dict, ...]:
