@@ -288,6 +288,187 @@ def test_a_worker_waiting_on_a_request_leaves_new_clients_to_a_free_one(two_wait
     assert held_by not in served and len(set(served)) == 1, (held_by, served)
 
 
+class Asking:
+    """A kept-alive client asking for ``path`` again and again, ``pause`` seconds apart,
+    in a thread of its own, until stopped: the process ids that answered it."""
+
+    def __init__(self, port: int, path: str, pause: float):
+        import threading
+
+        self.port, self.path, self.pause = port, path, pause
+        self.answered_by: list[str] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.ask, daemon=True)
+        self.thread.start()
+        while not self.answered_by:  # connected and answered once
+            time.sleep(0.005)
+
+    def ask(self):
+        client = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            while not self.stopped.is_set():
+                client.request("GET", self.path)
+                self.answered_by.append(client.getresponse().read().decode())
+                self.stopped.wait(self.pause)
+        finally:
+            client.close()
+
+    @property
+    def worker(self) -> str:
+        (pid,) = set(self.answered_by)  # a kept-alive connection stays with one worker
+        return pid
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def asking(port: int, *clients: tuple[str, float]):
+    """Kept-alive clients (path, pause) connecting one after another, each once answered
+    before the next connects; stopped on leaving."""
+    started: list[Asking] = []
+    try:
+        for path, pause in clients:
+            started.append(Asking(port, path, pause))
+        yield started
+    finally:
+        for client in started:
+            client.stop()
+
+
+def test_a_new_client_goes_to_the_worker_with_fewer_connections_in_use(two_waiting_workers):
+    """One worker serves a client whose requests each wait 60 ms, one after another, so it
+    is nearly always busy; the other serves two clients asking quick questions a
+    millisecond apart, so it often has a hand free. A new client is left to the busy worker,
+    which holds fewer connections in use, and taken by it within its request's time.
+    Without the tally the free worker took every one, and kept-alive clients piled up on
+    the worker whose requests ended sooner (3 + 1 in the search benchmark)."""
+    port = two_waiting_workers
+    with asking(port, ("/?seconds=0.06", 0), ("/?seconds=0", 0.001), ("/?seconds=0", 0.001)) as (slow, *quick):
+        busy = slow.worker
+        assert all(client.worker != busy for client in quick), "the quick clients did not land on the free worker"
+        served = []
+        for _ in range(5):
+            time.sleep(0.05)  # the last new client's close is seen
+            served.append(_connect_and_ask_for(port, "/?seconds=0"))
+    assert served == [busy] * 5, (busy, served)
+
+
+def test_idle_kept_alive_connections_do_not_count_as_in_use(two_waiting_workers):
+    """One worker serves a client whose requests each wait 60 ms; the other holds three
+    kept-alive connections that have asked nothing for a while. A new client is taken
+    by the worker whose connections are idle, at once: they cost it nothing. (Counting
+    every open connection, it was left to the busy worker.)"""
+    port = two_waiting_workers
+    idle = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(3)]
+    try:
+        with asking(port, ("/?seconds=0.06", 0)) as (slow,):
+            holding = set()
+            for connection in idle:
+                time.sleep(0.2)  # the last one is idle
+                connection.request("GET", "/?seconds=0")
+                holding.add(connection.getresponse().read().decode())
+            assert len(holding) == 1 and slow.worker not in holding, "the idle connections did not land on the free worker"
+            time.sleep(0.2)
+            served = [_connect_and_ask_for(port, "/?seconds=0") for _ in range(5)]
+    finally:
+        for connection in idle:
+            connection.close()
+    assert set(served) == holding, (holding, slow.worker, served)
+
+
+def test_a_worker_with_two_more_kept_alive_clients_in_use_hands_one_over(two_waiting_workers):
+    """One worker serves a kept-alive client whose requests each wait 60 ms; three
+    kept-alive connections, placed on the other worker while idle, then all start
+    asking quick questions a millisecond apart: three in use against one. That worker
+    closes one of them after a response (``Connection: close``), and the client's next
+    connection is taken by the first worker: two each. (Without it the three stayed
+    where they had connected for as long as they asked, as four search clients once
+    split 3 + 1 for a whole benchmark run.)"""
+    import threading
+
+    port = two_waiting_workers
+    quick = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(3)]
+    answered_by: list[list[str]] = [[] for _ in quick]
+    closed = [0 for _ in quick]
+    stop = threading.Event()
+
+    def keep_asking(number: int):
+        while not stop.is_set():
+            quick[number].request("GET", "/?seconds=0")
+            response = quick[number].getresponse()
+            answered_by[number].append(response.read().decode())
+            closed[number] += response.getheader("Connection", "").lower() == "close"
+            stop.wait(0.001)
+
+    try:
+        with asking(port, ("/?seconds=0.06", 0)) as (slow,):
+            placed = set()
+            for connection in quick:
+                time.sleep(0.2)  # the last one is idle
+                connection.request("GET", "/?seconds=0")
+                placed.add(connection.getresponse().read().decode())
+            assert len(placed) == 1 and slow.worker not in placed, "the idle connections did not land on the free worker"
+            threads = [threading.Thread(target=keep_asking, args=(number,), daemon=True) for number in range(3)]
+            for thread in threads:
+                thread.start()
+            time.sleep(0.5)
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=10)
+    finally:
+        for connection in quick:
+            connection.close()
+    last = Counter(answers[-1] for answers in answered_by)
+    assert last == Counter({placed.pop(): 2, slow.worker: 1}), (last, closed)
+    assert sum(closed) == 1, closed
+
+
+def test_clients_asking_once_per_connection_do_not_count_as_in_use(two_waiting_workers):
+    """One worker serves a kept-alive client whose requests each wait 60 ms; the other
+    serves two clients that open a new connection for every question, each waiting
+    50 ms, so both workers always hold a request. A new client is taken by the worker
+    whose connections each ask once: however many of them it holds, they are not
+    kept-alive clients that will stay with it. (Counting them, new clients were left
+    to the worker with the kept-alive one, and `bench real_clients`, where every
+    connection asks once, lost two thirds of its throughput to the waiting.)"""
+    import threading
+
+    port = two_waiting_workers
+    stop = threading.Event()
+
+    def ask_once_each_time():
+        while not stop.is_set():
+            _connect_and_ask_for(port, "/?seconds=0.05")
+
+    with asking(port, ("/?seconds=0.06", 0)) as (slow,):
+        churn = [threading.Thread(target=ask_once_each_time, daemon=True) for _ in range(2)]
+        for thread in churn:
+            thread.start()
+        try:
+            time.sleep(0.2)
+            served = []
+            for _ in range(5):
+                time.sleep(0.05)
+                served.append(_connect_and_ask_for(port, "/?seconds=0"))
+        finally:
+            stop.set()
+            for thread in churn:
+                thread.join(timeout=10)
+    assert slow.worker not in served, (slow.worker, served)
+
+
+def _connect_and_ask_for(port: int, path: str) -> str:
+    """One new client asking for ``path`` once: the process id it was answered by."""
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        client.request("GET", path)
+        return client.getresponse().read().decode()
+    finally:
+        client.close()
+
+
 @pytest.fixture
 def two_busy_workers():
     """Two workers serving an app that holds the CPU for each request."""
