@@ -338,14 +338,14 @@ def asking(port: int, *clients: tuple[str, float]):
 
 
 def test_a_new_client_goes_to_the_worker_with_fewer_connections_in_use(two_waiting_workers):
-    """One worker serves a client whose requests each wait 60 ms, one after another, so it
+    """One worker serves a client whose requests each wait 30 ms, one after another, so it
     is nearly always busy; the other serves two clients asking quick questions a
     millisecond apart, so it often has a hand free. A new client is left to the busy worker,
     which holds fewer connections in use, and taken by it within its request's time.
     Without the tally the free worker took every one, and kept-alive clients piled up on
     the worker whose requests ended sooner (3 + 1 in the search benchmark)."""
     port = two_waiting_workers
-    with asking(port, ("/?seconds=0.06", 0), ("/?seconds=0", 0.001), ("/?seconds=0", 0.001)) as (slow, *quick):
+    with asking(port, ("/?seconds=0.03", 0), ("/?seconds=0", 0.001), ("/?seconds=0", 0.001)) as (slow, *quick):
         busy = slow.worker
         assert all(client.worker != busy for client in quick), "the quick clients did not land on the free worker"
         served = []
@@ -364,26 +364,33 @@ def test_idle_kept_alive_connections_do_not_count_as_in_use(two_waiting_workers)
     idle = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(3)]
     try:
         with asking(port, ("/?seconds=0.06", 0)) as (slow,):
-            holding = set()
-            for connection in idle:
-                time.sleep(0.2)  # the last one is idle
-                connection.request("GET", "/?seconds=0")
-                holding.add(connection.getresponse().read().decode())
-            assert len(holding) == 1 and slow.worker not in holding, "the idle connections did not land on the free worker"
+            holding = _place_while_idle(idle, slow.worker)
             time.sleep(0.2)
             served = [_connect_and_ask_for(port, "/?seconds=0") for _ in range(5)]
     finally:
         for connection in idle:
             connection.close()
-    assert set(served) == holding, (holding, slow.worker, served)
+    assert set(served) == {holding}, (holding, slow.worker, served)
+
+
+def _place_while_idle(connections: list[http.client.HTTPConnection], busy: str) -> str:
+    """Each connection asks once, 0.2 s after the last did (so that one is idle): the
+    process id of the worker all of them landed on, which is not ``busy``."""
+    placed = set()
+    for connection in connections:
+        time.sleep(0.2)
+        connection.request("GET", "/?seconds=0")
+        placed.add(connection.getresponse().read().decode())
+    assert len(placed) == 1 and busy not in placed, f"the idle connections did not all land on the free worker: {placed}"
+    return placed.pop()
 
 
 def test_a_worker_with_two_more_kept_alive_clients_in_use_hands_one_over(two_waiting_workers):
-    """One worker serves a kept-alive client whose requests each wait 60 ms; three
+    """One worker serves a kept-alive client whose requests each wait 30 ms; three
     kept-alive connections, placed on the other worker while idle, then all start
     asking quick questions a millisecond apart: three in use against one. That worker
     closes one of them after a response (``Connection: close``), and the client's next
-    connection is taken by the first worker: two each. (Without it the three stayed
+    connection is taken by the first worker: two each, in the end. (Without it the three stayed
     where they had connected for as long as they asked, as four search clients once
     split 3 + 1 for a whole benchmark run.)"""
     import threading
@@ -403,13 +410,8 @@ def test_a_worker_with_two_more_kept_alive_clients_in_use_hands_one_over(two_wai
             stop.wait(0.001)
 
     try:
-        with asking(port, ("/?seconds=0.06", 0)) as (slow,):
-            placed = set()
-            for connection in quick:
-                time.sleep(0.2)  # the last one is idle
-                connection.request("GET", "/?seconds=0")
-                placed.add(connection.getresponse().read().decode())
-            assert len(placed) == 1 and slow.worker not in placed, "the idle connections did not land on the free worker"
+        with asking(port, ("/?seconds=0.03", 0)) as (slow,):
+            placed = _place_while_idle(quick, slow.worker)
             threads = [threading.Thread(target=keep_asking, args=(number,), daemon=True) for number in range(3)]
             for thread in threads:
                 thread.start()
@@ -421,8 +423,8 @@ def test_a_worker_with_two_more_kept_alive_clients_in_use_hands_one_over(two_wai
         for connection in quick:
             connection.close()
     last = Counter(answers[-1] for answers in answered_by)
-    assert last == Counter({placed.pop(): 2, slow.worker: 1}), (last, closed)
-    assert sum(closed) == 1, closed
+    assert last == Counter({placed: 2, slow.worker: 1}), (last, closed)
+    assert sum(closed) >= 1, closed  # more than one when a reconnection was taken back (under load)
 
 
 def test_clients_asking_once_per_connection_do_not_count_as_in_use(two_waiting_workers):
