@@ -46,9 +46,10 @@ class Tally:
     SLOTS = 64
     FIELDS = 5
     HELD, ACCEPTING, IN_USE, IN_HAND, PROGRESS = range(FIELDS)
+    USED = SLOTS * FIELDS  # the cell after the slots: how many slots were ever held
 
     def __init__(self):
-        self.memory = mmap.mmap(-1, self.SLOTS * self.FIELDS * 8)
+        self.memory = mmap.mmap(-1, (self.USED + 1) * 8)
         self.cells = memoryview(self.memory).cast("q")
 
     def reserve(self) -> int | None:
@@ -56,6 +57,7 @@ class Tally:
         for slot in range(self.SLOTS):
             if not self.cells[slot * self.FIELDS + self.HELD]:
                 self.set(slot, self.HELD, 1)
+                self.cells[self.USED] = max(self.cells[self.USED], slot + 1)
                 return slot
         return None
 
@@ -72,7 +74,7 @@ class Tally:
         request, or taken one with a hand free, in the last BALANCE_SECONDS (``now`` and
         the times kept are monotonic ns). None when there is no such worker."""
         cells, fields, least = self.cells, self.FIELDS, None
-        for other in range(self.SLOTS):
+        for other in range(cells[self.USED]):  # not the slots no worker has held
             base = other * fields
             if other == slot or not cells[base + self.ACCEPTING]:
                 continue
@@ -313,6 +315,8 @@ class TurnTakingWorker(ggevent.GeventWorker):
         """Close this kept-alive connection after its response when this worker has
         SHED_EXCESS more in use than another: its client connects again, and the new
         connection is left to the worker with fewer."""
+        if len(self.in_use) < SHED_EXCESS:
+            return  # no excess possible: the others' counts are not read
         now = time.monotonic_ns()
         if now - self.shed_at >= BALANCE_SECONDS * 1e9 and self.excess_in_use(now) >= SHED_EXCESS:
             self.shed_at = now
